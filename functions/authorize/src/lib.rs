@@ -1,0 +1,106 @@
+//! `GET|POST /oauth/authorize` (and `/auth/oauth/request`): HTTP in, HTTP out.
+//! The rules live in `shared::authorize`; the pages in [`pages`].
+
+pub mod pages;
+
+use lambda_http::http::{header, HeaderValue, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use shared::authorize::{self, Input, Outcome, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use shared::http_util::{cookie, params, query_string};
+use shared::params::Params;
+use shared::{telemetry, State};
+
+/// Handles one request.
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let (resp, client_id, result) = if req.method() == Method::GET || req.method() == Method::POST {
+        let is_post = req.method() == Method::POST;
+        let input = Input {
+            is_post,
+            path: req.uri().path().to_string(),
+            params: if is_post {
+                params(&req)
+            } else {
+                Params::parse(query_string(&req), b"")
+            },
+            session_cookie: cookie(req.headers(), SESSION_COOKIE),
+            login_csrf_cookie: cookie(req.headers(), LOGIN_CSRF_COOKIE),
+        };
+        let out = authorize::handle(state, input).await;
+        (render(state, &out), out.client_id, out.result)
+    } else {
+        let page = authorize::Page::Error {
+            status: 405,
+            title: "Method not allowed".into(),
+            message: "Use GET or POST.".into(),
+        };
+        let out = authorize::Response {
+            outcome: Outcome::Page(page),
+            set_cookies: vec![],
+            client_id: None,
+            result: "error_page",
+        };
+        let mut r = render(state, &out);
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        (r, None, "error_page")
+    };
+    telemetry::request_done(
+        "authorize",
+        telemetry::request_id(&req).as_deref(),
+        req.method().as_str(),
+        req.uri().path(),
+        resp.status().as_u16(),
+        client_id.as_deref(),
+        None,
+        result,
+        started,
+    );
+    resp
+}
+
+fn render(state: &State, out: &authorize::Response) -> Response<Body> {
+    let mut resp = match &out.outcome {
+        Outcome::Page(page) => {
+            let (status, html) = pages::render(page, &state.config);
+            let mut r = Response::new(Body::Text(html));
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(pages::csp()),
+            );
+            r
+        }
+        Outcome::Redirect { location, status } => {
+            let mut r = Response::new(Body::Empty);
+            *r.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND);
+            if let Ok(v) = HeaderValue::from_str(location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+    };
+    let h = resp.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    for c in &out.set_cookies {
+        if let Ok(v) = HeaderValue::from_str(c) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}

@@ -1,0 +1,130 @@
+//! The HTML pages: login, consent and error. Plain, server-rendered, no
+//! JavaScript; maud escapes every interpolated value.
+
+use base64::Engine;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use sha2::Digest;
+use shared::authorize::{AuthRequest, Page};
+use shared::Config;
+
+/// The only style on the pages, allowed by its hash in the CSP.
+pub const CSS: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;
+background:#f3f4f6;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827}
+main{background:#fff;width:100%;max-width:26rem;margin:1rem;padding:2rem 1.5rem;border-radius:12px;
+box-shadow:0 1px 3px rgba(0,0,0,.08),0 8px 24px rgba(0,0,0,.06)}
+h1{font-size:1.35rem;margin:0 0 .25rem}
+p.sub{margin:0 0 1.5rem;color:#4b5563}
+label{display:block;font-weight:600;margin:1rem 0 .35rem}
+input[type=email],input[type=password]{width:100%;padding:.7rem .8rem;font-size:1rem;border:1px solid #d1d5db;border-radius:8px}
+input:focus{outline:2px solid #2563eb;outline-offset:1px}
+button{width:100%;padding:.75rem;font-size:1rem;font-weight:600;border-radius:8px;border:1px solid transparent;cursor:pointer;margin-top:1.25rem}
+button.primary{background:#2563eb;color:#fff}
+button.secondary{background:#fff;color:#111827;border-color:#d1d5db}
+.row{display:flex;gap:.75rem}.row button{flex:1}
+.error{background:#fef2f2;border:1px solid #fecaca;color:#991b1b;padding:.75rem;border-radius:8px;margin-bottom:1rem}
+ul.scopes{list-style:none;padding:0;margin:0 0 .5rem;border:1px solid #e5e7eb;border-radius:8px}
+ul.scopes li{padding:.7rem .9rem;border-top:1px solid #e5e7eb}
+ul.scopes li:first-child{border-top:0}
+ul.scopes b{display:block}
+ul.scopes span{color:#4b5563;font-size:.9rem}
+.who{color:#4b5563;font-size:.9rem;margin-top:1rem}
+.app{font-weight:700}
+"#;
+
+/// `Content-Security-Policy` for every page: nothing but the one stylesheet,
+/// forms only to ourselves, never framed.
+pub fn csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(CSS.as_bytes()));
+        format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+        )
+    })
+}
+
+fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+fn hidden_fields(req: &AuthRequest, csrf: &str) -> Markup {
+    html! {
+        @for (k, v) in &req.fields {
+            input type="hidden" name=(k) value=(v);
+        }
+        input type="hidden" name="csrf" value=(csrf);
+    }
+}
+
+/// Renders a page; returns the status and the HTML.
+pub fn render(page: &Page, config: &Config) -> (u16, String) {
+    match page {
+        Page::Error { status, title, message } => (
+            *status,
+            layout(title, html! {
+                h1 { (title) }
+                p.sub { (message) }
+            })
+            .into_string(),
+        ),
+        Page::Login { req, csrf, error, email, status } => (
+            *status,
+            layout("Sign in", html! {
+                h1 { "Sign in" }
+                p.sub { "to continue to " span.app { (req.client.name) } }
+                @if let Some(e) = error { div.error role="alert" { (e) } }
+                form method="post" {
+                    (hidden_fields(req, csrf))
+                    input type="hidden" name="action" value="login";
+                    label for="email" { "Email" }
+                    input #email type="email" name="email" autocomplete="username" required autofocus value=[email.as_deref()];
+                    label for="password" { "Password" }
+                    input #password type="password" name="password" autocomplete="current-password" required;
+                    button.primary type="submit" { "Sign in" }
+                }
+            })
+            .into_string(),
+        ),
+        Page::Consent { req, csrf, email } => (
+            200,
+            layout("Authorize access", html! {
+                h1 { span.app { (req.client.name) } " wants to access your account" }
+                p.sub { "If you allow it, " (req.client.name) " will be able to:" }
+                ul.scopes {
+                    @if req.scopes.is_empty() {
+                        li { b { "Know who you are" } span { "No other access is requested." } }
+                    }
+                    @for s in &req.scopes {
+                        li {
+                            b { (s) }
+                            @if let Some(d) = config.scope_descriptions.get(s) { span { (d) } }
+                        }
+                    }
+                }
+                form method="post" {
+                    (hidden_fields(req, csrf))
+                    div.row {
+                        button.secondary type="submit" name="action" value="deny" { "Deny" }
+                        button.primary type="submit" name="action" value="allow" { "Allow" }
+                    }
+                }
+                p.who { "Signed in as " (email) }
+            })
+            .into_string(),
+        ),
+    }
+}

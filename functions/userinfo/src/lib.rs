@@ -1,0 +1,82 @@
+//! `GET|POST /oauth/userinfo`: HTTP in, HTTP out (RFC 6750 for the bearer token).
+
+use lambda_http::http::{header, HeaderValue, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use shared::error::ErrorCode;
+use shared::http_util::{bearer, json_no_store, Bearer};
+use shared::{telemetry, userinfo, OAuthError, State};
+
+/// Handles one request.
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let resp = if req.method() == Method::GET || req.method() == Method::POST {
+        match bearer(&req) {
+            Ok(Bearer::Token(t)) => match userinfo::claims(state, &t).await {
+                Ok(claims) => json_no_store(200, claims.to_string()),
+                Err(e) => error(&e),
+            },
+            // RFC 6750 §3.1: no credentials at all gets a challenge without an error code.
+            Ok(Bearer::None) => challenge(
+                json_no_store(
+                    401,
+                    OAuthError::new(ErrorCode::InvalidToken, "an access token is required")
+                        .to_json(),
+                ),
+                "Bearer realm=\"oauth\"".to_string(),
+            ),
+            Err(e) => error(&e),
+        }
+    } else {
+        let mut r = error(&OAuthError::invalid_request("use GET or POST"));
+        *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        r
+    };
+    let label = if resp.status() == StatusCode::OK {
+        "ok"
+    } else {
+        "refused"
+    };
+    telemetry::request_done(
+        "userinfo",
+        telemetry::request_id(&req).as_deref(),
+        req.method().as_str(),
+        req.uri().path(),
+        resp.status().as_u16(),
+        None,
+        None,
+        label,
+        started,
+    );
+    resp
+}
+
+fn challenge(mut resp: Response<Body>, value: String) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    resp
+}
+
+/// RFC 6750 §3: the error in the `WWW-Authenticate: Bearer` challenge and the body.
+fn error(e: &OAuthError) -> Response<Body> {
+    let status = match e.code {
+        ErrorCode::InvalidToken => 401,
+        ErrorCode::TemporarilyUnavailable => 503,
+        _ => 400,
+    };
+    let resp = json_no_store(status, e.to_json());
+    if status == 503 {
+        return resp;
+    }
+    // Descriptions are fixed ASCII text without quotes.
+    challenge(
+        resp,
+        format!(
+            "Bearer realm=\"oauth\", error=\"{}\", error_description=\"{}\"",
+            e.code.as_str(),
+            e.description.replace('"', "'")
+        ),
+    )
+}

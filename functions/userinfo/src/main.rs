@@ -1,0 +1,11 @@
+use lambda_http::{run, service_fn, Error, Request};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let state: &'static shared::State = Box::leak(Box::new(shared::State::from_env().await?));
+    run(service_fn(move |req: Request| async move {
+        Ok::<_, std::convert::Infallible>(userinfo::handle(state, req).await)
+    }))
+    .await
+}

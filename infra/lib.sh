@@ -1,0 +1,78 @@
+# Shared by infra/dev.sh and infra/test.sh: a project-local Python venv with the
+# tools, free ports, moto's DynamoDB and `cargo lambda watch`, all stopped on exit.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PIDS=()
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]:-}"; do
+        [ -n "$pid" ] || continue
+        # Each service runs in its own process group: stop the whole group.
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Installs the Python tools into .venv when missing (pinned in infra/requirements.txt).
+ensure_tools() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        log "creating $VENV"
+        python3 -m venv "$VENV"
+    fi
+    local stamp="$VENV/.requirements.sha"
+    local want
+    want=$(sha256sum "$ROOT/infra/requirements.txt" | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        log "installing Python tools (moto, cargo-lambda, cfn-lint, pytest) into .venv"
+        "$VENV/bin/pip" install --disable-pip-version-check -q -r "$ROOT/infra/requirements.txt"
+        echo "$want" > "$stamp"
+    fi
+    export PATH="$VENV/bin:$PATH"
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() { # port seconds
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2
+    return 1
+}
+
+# Local AWS settings: no real credentials, no IMDS look-ups.
+local_aws_env() { # moto_port
+    export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
+    export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+    export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+    export AWS_EC2_METADATA_DISABLED=true
+}
+
+start_moto() { # port logfile
+    log "starting moto's DynamoDB on 127.0.0.1:$1"
+    setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+    PIDS+=("$!")
+    wait_for_port "$1" 30
+}
+
+start_watch() { # port logfile
+    log "starting cargo lambda watch on 127.0.0.1:$1"
+    setsid cargo lambda watch --disable-cors --ignore-changes -A 127.0.0.1 -P "$1" >"$2" 2>&1 &
+    PIDS+=("$!")
+    wait_for_port "$1" 120
+}
+
+oauthctl() {
+    "$ROOT/target/debug/oauthctl" "$@"
+}

@@ -1,0 +1,179 @@
+//! `oauthctl`: the admin CLI. Same environment as the functions (`TABLE_NAME`,
+//! `AWS_ENDPOINT_URL_DYNAMODB` locally, real AWS credentials otherwise); JSON out.
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use shared::admin::{self, NewClient};
+use shared::store::Store;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "oauthctl",
+    about = "Administer the OAuth server's table, clients and users"
+)]
+struct Cli {
+    /// DynamoDB table name.
+    #[arg(long, env = "TABLE_NAME", default_value = "oauth", global = true)]
+    table: String,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The table itself.
+    #[command(subcommand)]
+    Table(TableCmd),
+    /// OAuth clients.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Users (resource owners).
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Subcommand)]
+enum TableCmd {
+    /// Create the table with TTL and its index (idempotent; for local use).
+    Create,
+}
+
+#[derive(Subcommand)]
+enum ClientCmd {
+    /// Register a client; prints its id and (once) its secret.
+    Create(ClientCreate),
+    /// Replace a confidential client's secret; prints the new one.
+    RotateSecret {
+        #[arg(long)]
+        id: String,
+    },
+    /// Refuse new grants and token requests for a client.
+    Disable {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Args)]
+struct ClientCreate {
+    /// Name shown on the consent page.
+    #[arg(long)]
+    name: String,
+    /// Registered redirect URI (exact match); repeat for several.
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Allowed scopes, space-separated.
+    #[arg(long, default_value = "")]
+    scope: String,
+    /// Scopes granted when a request names none (default: all allowed scopes).
+    #[arg(long = "default-scope")]
+    default_scope: Option<String>,
+    /// Grant type; repeat for several (default: authorization_code, refresh_token).
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// Client id (default: random). Any string, numeric-looking ones included.
+    #[arg(long)]
+    id: Option<String>,
+    /// A public client: no secret, must use PKCE.
+    #[arg(long)]
+    public: bool,
+    /// Access-token lifetime in seconds (0 = never expires).
+    #[arg(long = "access-ttl")]
+    access_ttl: Option<i64>,
+    /// Refresh-token lifetime in seconds (0 = never expires).
+    #[arg(long = "refresh-ttl")]
+    refresh_ttl: Option<i64>,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a user; prints its subject id.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "OAUTHCTL_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Profile claims as a JSON object, e.g. '{"role":"AGENT","siteId":10115}'.
+        #[arg(long)]
+        claims: Option<String>,
+        /// Tenant (seed 002's partnerId); default: the default tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let store = Store::from_env(cli.table.clone()).await;
+    Ok(match cli.cmd {
+        Cmd::Table(TableCmd::Create) => {
+            let created = store.create_table().await?;
+            json!({ "table": cli.table, "created": created })
+        }
+        Cmd::Client(ClientCmd::Create(c)) => {
+            let (client, secret) = admin::create_client(
+                &store,
+                NewClient {
+                    id: c.id,
+                    name: c.name,
+                    redirect_uris: c.redirect_uris,
+                    scopes: split(&c.scope),
+                    default_scopes: c.default_scope.as_deref().map(split),
+                    grants: c.grants,
+                    public: c.public,
+                    access_ttl: c.access_ttl,
+                    refresh_ttl: c.refresh_ttl,
+                },
+            )
+            .await?;
+            let mut out = json!({ "client_id": client.client_id, "client_secret": secret });
+            if secret.is_none() {
+                out["client_secret"] = serde_json::Value::Null;
+            }
+            out
+        }
+        Cmd::Client(ClientCmd::RotateSecret { id }) => {
+            let secret = admin::rotate_secret(&store, &id).await?;
+            json!({ "client_id": id, "client_secret": secret })
+        }
+        Cmd::Client(ClientCmd::Disable { id }) => {
+            admin::disable_client(&store, &id).await?;
+            json!({ "client_id": id, "disabled": true })
+        }
+        Cmd::User(UserCmd::Create {
+            email,
+            password,
+            claims,
+            tenant,
+        }) => {
+            let user = admin::create_user(
+                &store,
+                tenant.as_deref(),
+                &email,
+                &password,
+                claims.as_deref(),
+            )
+            .await?;
+            json!({ "sub": user.sub, "tenant": user.tenant, "email": user.email })
+        }
+    })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(v) => {
+            println!("{v}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}", json!({ "error": e.to_string() }));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite. Starts its own moto on a free port; the end-to-end
+# part starts `cargo lambda watch` on another free port. Stops everything it starts.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_tools
+mkdir -p test-output
+MOTO_PORT=$(free_port)
+local_aws_env "$MOTO_PORT"
+start_moto "$MOTO_PORT" test-output/moto.log
+
+log "cfn-lint infra/template.yaml"
+cfn-lint infra/template.yaml
+
+log "cargo test (unit tests and in-process handler tests against moto)"
+cargo test --workspace -- --test-threads 4
+
+log "end-to-end: seed documents replayed through cargo lambda watch"
+export TABLE_NAME="e2e-$(date +%s)"
+PORT=$(free_port)
+export ISSUER="http://127.0.0.1:$PORT"
+export RUST_LOG=info
+cargo build --quiet --workspace
+start_watch "$PORT" test-output/watch.log
+export OAUTH_BASE="$ISSUER" OAUTHCTL="$ROOT/target/debug/oauthctl"
+python -m pytest -q tests/e2e

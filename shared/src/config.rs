@@ -1,0 +1,148 @@
+//! Deployment configuration, read once per cold start from the environment.
+
+use std::env;
+
+/// Every setting a function reads. See README "Configuration".
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// DynamoDB table name (`TABLE_NAME`).
+    pub table_name: String,
+    /// Public base URL of the server, e.g. `https://auth.example.com` (`ISSUER`).
+    pub issuer: String,
+    /// Authorization code lifetime in seconds (`CODE_TTL`, default 300, at most 600).
+    pub code_ttl: i64,
+    /// Default access-token lifetime in seconds when a client sets none (`ACCESS_TOKEN_TTL`, default 3600).
+    pub access_ttl: i64,
+    /// Default refresh-token lifetime in seconds when a client sets none (`REFRESH_TOKEN_TTL`, default 30 days).
+    pub refresh_ttl: i64,
+    /// Browser session lifetime in seconds (`SESSION_TTL`, default 8 hours).
+    pub session_ttl: i64,
+    /// Whether the token endpoint accepts parameters in the query string
+    /// (`TOKEN_QUERY_PARAMS=allow|deny`, default allow: seeds 001 and 003 need it).
+    pub query_params_allowed: bool,
+    /// Whether cookies get the `Secure` attribute: always, unless the issuer is plain
+    /// http on a loopback host.
+    pub secure_cookies: bool,
+    /// Human descriptions of scopes for the consent page (`SCOPE_DESCRIPTIONS`, a
+    /// JSON object such as `{"refer":"Read your bots"}`); unknown scopes show their name.
+    pub scope_descriptions: std::collections::BTreeMap<String, String>,
+}
+
+fn int_var(name: &str, default: i64) -> Result<i64, String> {
+    match env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| format!("{name} must be a non-negative integer, got {v:?}")),
+        _ => Ok(default),
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the environment; fails with a message naming the bad variable.
+    pub fn from_env() -> Result<Self, String> {
+        let table_name = env::var("TABLE_NAME").unwrap_or_else(|_| "oauth".to_string());
+        let issuer = env::var("ISSUER").unwrap_or_else(|_| "http://127.0.0.1:9000".to_string());
+        let query_params_allowed = match env::var("TOKEN_QUERY_PARAMS")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "" | "allow" | "true" | "on" | "1" => true,
+            "deny" | "false" | "off" | "0" => false,
+            other => {
+                return Err(format!(
+                    "TOKEN_QUERY_PARAMS must be allow or deny, got {other:?}"
+                ))
+            }
+        };
+        let code_ttl = int_var("CODE_TTL", 300)?;
+        if !(1..=600).contains(&code_ttl) {
+            return Err("CODE_TTL must be between 1 and 600 seconds".into());
+        }
+        let scope_descriptions = match env::var("SCOPE_DESCRIPTIONS") {
+            Ok(v) if !v.trim().is_empty() => serde_json::from_str(&v)
+                .map_err(|e| format!("SCOPE_DESCRIPTIONS must be a JSON object of strings: {e}"))?,
+            _ => Default::default(),
+        };
+        let mut config = Self::new(table_name, issuer)
+            .with_code_ttl(code_ttl)
+            .with_access_ttl(int_var("ACCESS_TOKEN_TTL", 3600)?)
+            .with_refresh_ttl(int_var("REFRESH_TOKEN_TTL", 30 * 24 * 3600)?)
+            .with_session_ttl(int_var("SESSION_TTL", 8 * 3600)?)
+            .with_query_params(query_params_allowed);
+        config.scope_descriptions = scope_descriptions;
+        Ok(config)
+    }
+
+    /// A configuration with defaults for everything but the table and issuer.
+    pub fn new(table_name: impl Into<String>, issuer: impl Into<String>) -> Self {
+        let issuer = issuer.into().trim_end_matches('/').to_string();
+        let secure_cookies = !is_loopback_http(&issuer);
+        Self {
+            table_name: table_name.into(),
+            issuer,
+            code_ttl: 300,
+            access_ttl: 3600,
+            refresh_ttl: 30 * 24 * 3600,
+            session_ttl: 8 * 3600,
+            query_params_allowed: true,
+            secure_cookies,
+            scope_descriptions: Default::default(),
+        }
+    }
+
+    pub fn with_code_ttl(mut self, s: i64) -> Self {
+        self.code_ttl = s;
+        self
+    }
+    pub fn with_access_ttl(mut self, s: i64) -> Self {
+        self.access_ttl = s;
+        self
+    }
+    pub fn with_refresh_ttl(mut self, s: i64) -> Self {
+        self.refresh_ttl = s;
+        self
+    }
+    pub fn with_session_ttl(mut self, s: i64) -> Self {
+        self.session_ttl = s;
+        self
+    }
+    pub fn with_query_params(mut self, allowed: bool) -> Self {
+        self.query_params_allowed = allowed;
+        self
+    }
+}
+
+fn is_loopback_http(issuer: &str) -> bool {
+    match url::Url::parse(issuer) {
+        Ok(u) if u.scheme() == "http" => matches!(
+            u.host_str(),
+            Some("localhost") | Some("127.0.0.1") | Some("[::1]")
+        ),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_secure_unless_issuer_is_loopback_http() {
+        assert!(!Config::new("t", "http://127.0.0.1:9000").secure_cookies);
+        assert!(!Config::new("t", "http://localhost:9000").secure_cookies);
+        assert!(Config::new("t", "https://auth.example.com").secure_cookies);
+        assert!(Config::new("t", "http://auth.example.com").secure_cookies);
+    }
+
+    #[test]
+    fn issuer_loses_its_trailing_slash() {
+        assert_eq!(
+            Config::new("t", "https://a.example/").issuer,
+            "https://a.example"
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! Protocol errors (RFC 6749 §5.2 / §4.1.2.1, RFC 6750 §3) and store errors.
+
+use serde::Serialize;
+
+/// The error codes this server emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    InvalidScope,
+    AccessDenied,
+    InvalidToken,
+    ServerError,
+    TemporarilyUnavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::InvalidToken => "invalid_token",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+}
+
+/// An OAuth error with a human description. The description never contains a
+/// secret value: only parameter names and fixed text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    pub code: ErrorCode,
+    pub description: String,
+    /// For `invalid_client`: whether the client tried HTTP Basic, so the 401 carries
+    /// `WWW-Authenticate: Basic` (RFC 6749 §5.2).
+    pub basic_auth_attempted: bool,
+}
+
+impl OAuthError {
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+            basic_auth_attempted: false,
+        }
+    }
+    pub fn invalid_request(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, d)
+    }
+    pub fn invalid_client(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidClient, d)
+    }
+    pub fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidGrant, d)
+    }
+    pub fn invalid_scope(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidScope, d)
+    }
+    pub fn unauthorized_client(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::UnauthorizedClient, d)
+    }
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::TemporarilyUnavailable,
+            "the service is temporarily unavailable, retry later",
+        )
+    }
+
+    /// HTTP status for the token endpoint (RFC 6749 §5.2).
+    pub fn status(&self) -> u16 {
+        match self.code {
+            ErrorCode::InvalidClient | ErrorCode::InvalidToken => 401,
+            ErrorCode::TemporarilyUnavailable => 503,
+            ErrorCode::ServerError => 500,
+            _ => 400,
+        }
+    }
+
+    /// The JSON body: `{"error": …, "error_description": …}`.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "error": self.code.as_str(), "error_description": self.description })
+            .to_string()
+    }
+}
+
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.description)
+    }
+}
+
+impl std::error::Error for OAuthError {}
+
+/// What can go wrong talking to DynamoDB, as far as callers care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// Unreachable, throttled, timed out, or misconfigured: answer 503.
+    Unavailable(String),
+    /// A conditional write found an item that already exists.
+    AlreadyExists,
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
+            Self::AlreadyExists => write!(f, "item already exists"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store error");
+        OAuthError::unavailable()
+    }
+}

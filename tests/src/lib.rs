@@ -1,0 +1,310 @@
+//! Test support: a fresh table on the moto server named by
+//! `AWS_ENDPOINT_URL_DYNAMODB` per test, request builders, and a tiny
+//! "browser" that keeps cookies and follows the authorize pages in-process.
+
+use lambda_http::http::{self, header};
+use lambda_http::{Body, Request, Response};
+use shared::admin::{self, NewClient};
+use shared::store::{Client, Store};
+use shared::{Config, State};
+use std::collections::BTreeMap;
+
+/// A test's own table and state.
+pub struct Env {
+    pub state: State,
+}
+
+/// Creates a uniquely named table on the local DynamoDB API.
+pub async fn env() -> Env {
+    env_with(|c| c).await
+}
+
+/// Like [`env`], with a configuration tweak.
+pub async fn env_with(tweak: impl FnOnce(Config) -> Config) -> Env {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "these tests need a local DynamoDB API: run `make test` (it starts moto)"
+    );
+    let table = format!("t-{}", shared::crypto::random_id());
+    let config = tweak(Config::new(table.clone(), "http://127.0.0.1:9000"));
+    let store = Store::from_env(table).await;
+    store.create_table().await.expect("create table");
+    Env {
+        state: State::new(config, store),
+    }
+}
+
+pub const REDIRECT: &str = "https://client.example/cb";
+pub const EMAIL: &str = "ada@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl Env {
+    /// A confidential client with the code and refresh grants; returns (client, secret).
+    pub async fn client(&self, tweak: impl FnOnce(&mut NewClient)) -> (Client, Option<String>) {
+        let mut new = NewClient {
+            name: "Test App".into(),
+            redirect_uris: vec![REDIRECT.into()],
+            scopes: vec!["read".into(), "write".into()],
+            ..Default::default()
+        };
+        tweak(&mut new);
+        admin::create_client(&self.state.store, new)
+            .await
+            .expect("create client")
+    }
+
+    pub async fn user(
+        &self,
+        tenant: Option<&str>,
+        email: &str,
+        password: &str,
+        claims: &str,
+    ) -> String {
+        admin::create_user(&self.state.store, tenant, email, password, Some(claims))
+            .await
+            .expect("create user")
+            .sub
+    }
+
+    pub async fn authorize(&self, req: Request) -> Response<Body> {
+        authorize::handle(&self.state, req).await
+    }
+    pub async fn token(&self, req: Request) -> Response<Body> {
+        token::handle(&self.state, req).await
+    }
+    pub async fn userinfo(&self, req: Request) -> Response<Body> {
+        userinfo::handle(&self.state, req).await
+    }
+
+    /// POSTs a form to the token endpoint and returns (status, JSON, response).
+    pub async fn token_form(
+        &self,
+        body: &[(&str, &str)],
+    ) -> (u16, serde_json::Value, Response<Body>) {
+        let resp = self.token(post_form("/oauth/token", body, &[])).await;
+        let json = json_body(&resp);
+        (resp.status().as_u16(), json, resp)
+    }
+}
+
+pub fn get(uri: &str, headers: &[(&str, &str)]) -> Request {
+    let mut b = http::Request::builder().method("GET").uri(uri);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(Body::Empty).unwrap()
+}
+
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+pub fn post_form(uri: &str, pairs: &[(&str, &str)], headers: &[(&str, &str)]) -> Request {
+    let mut b = http::Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(Body::Text(form(pairs))).unwrap()
+}
+
+pub fn body_text(resp: &Response<Body>) -> String {
+    String::from_utf8_lossy(resp.body().as_ref()).into_owned()
+}
+
+pub fn json_body(resp: &Response<Body>) -> serde_json::Value {
+    serde_json::from_slice(resp.body().as_ref()).unwrap_or(serde_json::Value::Null)
+}
+
+pub fn header_str<'a>(resp: &'a Response<Body>, name: &str) -> Option<&'a str> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The query parameters of a redirect's Location.
+pub fn location_params(resp: &Response<Body>) -> BTreeMap<String, String> {
+    let loc = header_str(resp, "location").expect("a Location header");
+    let url = url::Url::parse(loc).expect("absolute Location");
+    url.query_pairs().into_owned().collect()
+}
+
+/// The hidden inputs of the (single) form on a page.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for tag in html.split("<input").skip(1) {
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        if !tag.contains("type=\"hidden\"") {
+            continue;
+        }
+        let attr = |name: &str| {
+            let key = format!("{name}=\"");
+            tag.find(&key).map(|i| {
+                let rest = &tag[i + key.len()..];
+                unescape(&rest[..rest.find('"').unwrap_or(rest.len())])
+            })
+        };
+        if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+            out.push((n, v));
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A cookie jar that follows the authorize pages like a browser would.
+#[derive(Default)]
+pub struct Browser {
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn absorb(&mut self, resp: &Response<Body>) {
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let c = cookie_pair(v.to_str().unwrap());
+            if c.1.is_empty() {
+                self.cookies.remove(&c.0);
+            } else {
+                self.cookies.insert(c.0, c.1);
+            }
+        }
+    }
+
+    pub async fn get(&mut self, env: &Env, uri: &str) -> Response<Body> {
+        let cookie = self.cookie_header();
+        let resp = env
+            .authorize(get(uri, &[("cookie", cookie.as_str())]))
+            .await;
+        self.absorb(&resp);
+        resp
+    }
+
+    pub async fn post(&mut self, env: &Env, uri: &str, pairs: &[(&str, &str)]) -> Response<Body> {
+        let cookie = self.cookie_header();
+        let resp = env
+            .authorize(post_form(uri, pairs, &[("cookie", cookie.as_str())]))
+            .await;
+        self.absorb(&resp);
+        resp
+    }
+
+    /// Submits the form on `page` with its hidden fields plus `extra`.
+    pub async fn submit(
+        &mut self,
+        env: &Env,
+        path: &str,
+        page: &Response<Body>,
+        extra: &[(&str, &str)],
+    ) -> Response<Body> {
+        let fields = hidden_fields(&body_text(page));
+        // Like a browser: the clicked button's value replaces a hidden field of the same name.
+        let mut pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pairs.extend_from_slice(extra);
+        self.post(env, path, &pairs).await
+    }
+
+    /// Signs in on a login page, follows the 303, and returns the next page or redirect.
+    pub async fn sign_in(
+        &mut self,
+        env: &Env,
+        path: &str,
+        login_page: &Response<Body>,
+        email: &str,
+        password: &str,
+    ) -> Response<Body> {
+        let resp = self
+            .submit(
+                env,
+                path,
+                login_page,
+                &[
+                    ("action", "login"),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
+        if resp.status() == 303 {
+            let loc = header_str(&resp, "location").unwrap().to_string();
+            return self.get(env, &loc).await;
+        }
+        resp
+    }
+
+    /// From an authorize URL through sign-in and Allow to the redirect with the code.
+    pub async fn authorize_code(
+        &mut self,
+        env: &Env,
+        uri: &str,
+        email: &str,
+        password: &str,
+    ) -> BTreeMap<String, String> {
+        let path = uri.split('?').next().unwrap().to_string();
+        let mut page = self.get(env, uri).await;
+        if body_text(&page).contains("name=\"password\"") {
+            page = self.sign_in(env, &path, &page, email, password).await;
+        }
+        if page.status() == 200 {
+            assert!(
+                body_text(&page).contains("value=\"allow\""),
+                "expected the consent page: {}",
+                body_text(&page)
+            );
+            page = self.submit(env, &path, &page, &[("action", "allow")]).await;
+        }
+        assert_eq!(
+            page.status(),
+            302,
+            "expected a redirect to the client: {}",
+            body_text(&page)
+        );
+        location_params(&page)
+    }
+}
+
+fn cookie_pair(set_cookie: &str) -> (String, String) {
+    let first = set_cookie.split(';').next().unwrap_or("");
+    let (k, v) = first.split_once('=').unwrap_or((first, ""));
+    (k.trim().to_string(), v.trim().to_string())
+}
+
+/// An authorize URL for a client with the given extra parameters.
+pub fn authorize_url(client_id: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", REDIRECT),
+    ];
+    pairs.extend_from_slice(extra);
+    format!("/oauth/authorize?{}", form(&pairs))
+}
+
+/// A PKCE pair (verifier, S256 challenge).
+pub fn pkce() -> (String, String) {
+    use base64::Engine;
+    use sha2::Digest;
+    let verifier = shared::crypto::random_token();
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
