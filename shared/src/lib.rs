@@ -9,6 +9,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http_util;
+pub mod introspect;
 pub mod params;
 pub mod scope;
 pub mod state;

@@ -881,3 +881,56 @@ fn key_elem(name: &str) -> KeySchemaElement {
         .build()
         .expect("name and type set")
 }
+
+impl Store {
+    /// Deletes one access token (RFC 7009 revocation of an access token).
+    pub async fn delete_access_token(&self, token: &str) -> Result<(), StoreError> {
+        self.delete(&access_key(token)).await
+    }
+
+    /// Lets a refresh token that was consumed at or after `since` (epoch seconds)
+    /// be used once more: the retry grace period. True when this call won it.
+    pub async fn allow_refresh_retry(
+        &self,
+        token: &str,
+        client_id: &str,
+        since: i64,
+    ) -> Result<bool, StoreError> {
+        self.count();
+        let res = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(refresh_key(token)))
+            .update_expression("SET retried_at = :now")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(retried_at) AND client_id = :cid AND used_at >= :since",
+            )
+            .expression_attribute_values(":now", n(crate::now()))
+            .expression_attribute_values(":cid", s(client_id))
+            .expression_attribute_values(":since", n(since * 1000))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+impl Store {
+    /// A store on an explicit endpoint (tests of outages point it at a closed
+    /// port or a server that never answers).
+    pub async fn with_endpoint(table: impl Into<String>, endpoint: &str) -> Self {
+        let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config().await)
+            .endpoint_url(endpoint)
+            .build();
+        Self::new(Ddb::from_conf(conf), table)
+    }
+}

@@ -272,6 +272,21 @@ async fn refresh_token(
     require_grant(client, "refresh_token")?;
     let item = match consumed {
         Consumed::Fresh(item, _) => item,
+        // Grace period: a client that lost the response to its refresh may retry
+        // once, shortly after; anything else is a replay.
+        Consumed::Replayed(item)
+            if state.config.refresh_grace > 0
+                && store
+                    .allow_refresh_retry(
+                        token,
+                        &client.client_id,
+                        crate::now() - state.config.refresh_grace,
+                    )
+                    .await? =>
+        {
+            tracing::info!(client_id = %client.client_id, "refresh token retried within the grace period");
+            item
+        }
         Consumed::Replayed(item) => {
             let revoked = store.revoke_family(&item.family).await?;
             tracing::warn!(client_id = %client.client_id, revoked, "refresh token replayed: grant family revoked");

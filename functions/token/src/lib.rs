@@ -1,10 +1,11 @@
-//! `POST /oauth/token` (and its aliases): HTTP in, HTTP out. The rules live in
-//! `shared::token`.
+//! `POST /oauth/token` (and its aliases), `POST /oauth/revoke` and
+//! `POST /oauth/introspect`: HTTP in, HTTP out. The rules live in
+//! `shared::token` and `shared::introspect`.
 
 use lambda_http::http::{header, HeaderValue, Method};
 use lambda_http::{Body, Request, Response};
 use shared::http_util::{basic_credentials, json_no_store, oauth_error, params};
-use shared::{telemetry, token, OAuthError, State};
+use shared::{introspect, telemetry, token, OAuthError, State};
 
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
@@ -44,12 +45,39 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     resp
 }
 
+/// Which endpoint of this function a path names.
+enum Endpoint {
+    Token,
+    Revoke,
+    Introspect,
+}
+
+fn endpoint(path: &str) -> Endpoint {
+    if path.ends_with("/oauth/revoke") {
+        Endpoint::Revoke
+    } else if path.ends_with("/oauth/introspect") {
+        Endpoint::Introspect
+    } else {
+        Endpoint::Token
+    }
+}
+
 async fn exchange(
     state: &State,
     req: &Request,
     outcome: &mut token::Outcome,
-) -> Result<token::TokenResponse, OAuthError> {
+) -> Result<serde_json::Value, OAuthError> {
     let params = params(req)?;
     let basic = basic_credentials(req.headers())?;
-    token::exchange(state, &params, basic, outcome).await
+    match endpoint(req.uri().path()) {
+        Endpoint::Token => {
+            let t = token::exchange(state, &params, basic, outcome).await?;
+            Ok(serde_json::to_value(t).unwrap_or_default())
+        }
+        Endpoint::Revoke => {
+            introspect::revoke(state, &params, basic, outcome).await?;
+            Ok(serde_json::json!({}))
+        }
+        Endpoint::Introspect => introspect::introspect(state, &params, basic, outcome).await,
+    }
 }

@@ -1,4 +1,5 @@
-//! `GET|POST /oauth/userinfo`: HTTP in, HTTP out (RFC 6750 for the bearer token).
+//! `GET|POST /oauth/userinfo` (RFC 6750 for the bearer token) and
+//! `GET /.well-known/oauth-authorization-server` (RFC 8414): HTTP in, HTTP out.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -9,7 +10,20 @@ use shared::{telemetry, userinfo, OAuthError, State};
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     let started = std::time::Instant::now();
-    let resp = if req.method() == Method::GET || req.method() == Method::POST {
+    let resp = if req
+        .uri()
+        .path()
+        .ends_with("/.well-known/oauth-authorization-server")
+    {
+        let mut r = json_no_store(200, shared::introspect::metadata(state).to_string());
+        // Public, identical for everyone: cacheable.
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        );
+        r.headers_mut().remove(header::PRAGMA);
+        r
+    } else if req.method() == Method::GET || req.method() == Method::POST {
         match bearer(&req) {
             Ok(Bearer::Token(t)) => match userinfo::claims(state, &t).await {
                 Ok(claims) => json_no_store(200, claims.to_string()),
