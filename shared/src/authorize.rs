@@ -305,7 +305,12 @@ pub async fn handle(state: &State, input: Input) -> Response {
         },
         async {
             match &input.session_cookie {
-                Some(c) => store.get_session(c).await,
+                Some(c) => store.get_session(c).await.map(|s| {
+                    s.map(|mut s| {
+                        s.csrf = crypto::csrf_token(c);
+                        s
+                    })
+                }),
                 None => Ok(None),
             }
         }
@@ -507,7 +512,7 @@ async fn login(
         tenant: user.tenant,
         email: user.email,
         claims: user.claims,
-        csrf: crypto::random_token(),
+        csrf: crypto::csrf_token(&cookie),
         expires_at: crate::now() + state.config.session_ttl,
     };
     if let Err(e) = store.put_session(&session).await {

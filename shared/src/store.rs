@@ -108,7 +108,9 @@ pub struct Session {
     pub email: String,
     /// The user's claims (JSON object text), copied to codes issued in this session.
     pub claims: String,
-    /// CSRF secret bound to this session; forms must echo it.
+    /// CSRF token bound to this session, derived from the cookie when the session
+    /// is read ([`crate::crypto::csrf_token`]); never stored.
+    #[serde(skip)]
     pub csrf: String,
     pub expires_at: i64,
 }

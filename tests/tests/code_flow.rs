@@ -29,9 +29,15 @@ async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
     let html = body_text(&login);
     assert!(html.contains("Test App"), "login page names the client");
     assert_eq!(header_str(&login, "x-frame-options"), Some("DENY"));
-    assert!(header_str(&login, "content-security-policy")
-        .unwrap()
-        .contains("frame-ancestors 'none'"));
+    let csp = header_str(&login, "content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"));
+    assert!(
+        !csp.contains("script-src") && !csp.contains("unsafe-inline"),
+        "no script may run"
+    );
+    assert!(!html.contains("<script"));
+    assert_eq!(header_str(&login, "referrer-policy"), Some("no-referrer"));
+    assert_eq!(header_str(&login, "cache-control"), Some("no-store"));
     let set_cookie: Vec<_> = login
         .headers()
         .get_all("set-cookie")
