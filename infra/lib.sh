@@ -30,7 +30,7 @@ ensure_tools() {
     local want
     want=$(sha256sum "$ROOT/infra/requirements.txt" | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        log "installing Python tools (moto, cargo-lambda, cfn-lint, pytest) into .venv"
+        log "installing Python tools (moto, cargo-lambda, cfn-lint, aws-sam-cli, pytest) into .venv"
         "$VENV/bin/pip" install --disable-pip-version-check -q -r "$ROOT/infra/requirements.txt"
         echo "$want" > "$stamp"
     fi

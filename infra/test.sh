@@ -10,8 +10,9 @@ MOTO_PORT=$(free_port)
 local_aws_env "$MOTO_PORT"
 start_moto "$MOTO_PORT" test-output/moto.log
 
-log "cfn-lint infra/template.yaml"
+log "cfn-lint and sam validate --lint (offline)"
 cfn-lint infra/template.yaml
+SAM_CLI_TELEMETRY=0 sam validate --lint --region us-east-1 --config-file infra/samconfig.toml
 
 log "cargo test (unit tests and in-process handler tests against moto)"
 cargo test --workspace -- --test-threads 4

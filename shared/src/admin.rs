@@ -150,15 +150,16 @@ pub async fn rotate_secret(store: &Store, client_id: &str) -> Result<String, Adm
     Ok(secret)
 }
 
-/// Disables a client: new grants and token requests are refused.
-pub async fn disable_client(store: &Store, client_id: &str) -> Result<(), AdminError> {
+/// Disables a client: new grants and token requests are refused, then every
+/// outstanding code and token of the client is revoked. Returns how many.
+pub async fn disable_client(store: &Store, client_id: &str) -> Result<usize, AdminError> {
     let mut client = store
         .get_client(client_id)
         .await?
         .ok_or_else(|| invalid("no such client"))?;
     client.disabled = true;
     store.put_client(&client, false).await?;
-    Ok(())
+    Ok(store.revoke_client_tokens(client_id).await?)
 }
 
 /// Registers a user in a tenant; returns it.

@@ -161,6 +161,37 @@ pub fn json_no_store(status: u16, body: String) -> Response<Body> {
     resp
 }
 
+/// CORS for the endpoints a browser client calls directly (token, userinfo):
+/// any origin, no cookies (these endpoints authenticate by header or body only).
+pub fn with_cors(mut resp: Response<Body>) -> Response<Body> {
+    resp.headers_mut().insert(
+        lambda_http::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    resp
+}
+
+/// The answer to a CORS preflight (`OPTIONS`) on token and userinfo.
+pub fn preflight(methods: &'static str) -> Response<Body> {
+    use lambda_http::http::header;
+    let mut resp = Response::new(Body::Empty);
+    *resp.status_mut() = lambda_http::http::StatusCode::NO_CONTENT;
+    let h = resp.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(methods),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    with_cors(resp)
+}
+
 /// An RFC 6749 §5.2 error response, with `WWW-Authenticate: Basic` on a 401
 /// when the client tried Basic.
 pub fn oauth_error(e: &OAuthError) -> Response<Body> {

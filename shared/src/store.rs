@@ -763,6 +763,12 @@ impl Store {
                 _ => break,
             }
         }
+        self.delete_keys(&keys).await?;
+        Ok(keys.len())
+    }
+
+    /// Deletes items by key, 25 per BatchWriteItem, retrying unprocessed ones.
+    async fn delete_keys(&self, keys: &[String]) -> Result<(), StoreError> {
         for chunk in keys.chunks(25) {
             let mut pending: Vec<WriteRequest> = chunk
                 .iter()
@@ -801,6 +807,44 @@ impl Store {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Admin (oauthctl, not the functions): deletes every code, access token and
+    /// refresh token of a client. A Scan, paid once per disable, so the hot path
+    /// carries no index for it.
+    pub async fn revoke_client_tokens(&self, client_id: &str) -> Result<usize, StoreError> {
+        let mut keys = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            self.count();
+            let out = self
+                .ddb
+                .scan()
+                .table_name(&self.table)
+                .projection_expression("pk")
+                .filter_expression(
+                    "client_id = :c AND (begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
+                )
+                .expression_attribute_values(":c", s(client_id))
+                .expression_attribute_values(":at", s("at#"))
+                .expression_attribute_values(":rt", s("rt#"))
+                .expression_attribute_values(":code", s("code#"))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                if let Some(AttributeValue::S(pk)) = item.get("pk") {
+                    keys.push(pk.clone());
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        self.delete_keys(&keys).await?;
         Ok(keys.len())
     }
 

@@ -61,7 +61,7 @@ def sign_in_and_allow(session, method, url, email, password, **kw):
     return loc, dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(loc).query))
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def stack():
     """The table, and every function compiled and answering (the first request
     to each makes cargo lambda watch build it)."""

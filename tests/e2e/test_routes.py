@@ -1,8 +1,11 @@
 """Every route of the template answers through the local router."""
 
+import pytest
 import requests
 
 from conftest import BASE, oauthctl, unique
+
+pytestmark = pytest.mark.usefixtures("stack")
 
 
 def test_metadata_is_served_and_built_from_the_issuer():

@@ -2,11 +2,13 @@
 path, parameter names and placement, client type) against the local stack, with
 every response field and header the document names checked."""
 
+import pytest
 import requests
 
 from conftest import BASE, Form, oauthctl, sign_in_and_allow, unique
 
 JSON = "application/json"
+pytestmark = pytest.mark.usefixtures("stack")
 
 
 def test_seed_000_cloud_bot_authorization_code_and_refresh():

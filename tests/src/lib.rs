@@ -299,6 +299,16 @@ pub fn authorize_url(client_id: &str, extra: &[(&str, &str)]) -> String {
     format!("/oauth/authorize?{}", form(&pairs))
 }
 
+/// An `Authorization: Basic` value, both parts form-encoded as RFC 6749 §2.3.1 asks.
+pub fn basic_auth(id: &str, secret: &str) -> String {
+    use base64::Engine;
+    let enc = |s: &str| form(&[("x", s)])[2..].to_string();
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", enc(id), enc(secret)))
+    )
+}
+
 /// A PKCE pair (verifier, S256 challenge).
 pub fn pkce() -> (String, String) {
     use base64::Engine;

@@ -110,7 +110,7 @@ async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
     assert_eq!(claims["role"], "AGENT");
 
     // Refresh with a narrower scope, by HTTP Basic this time.
-    let basic = base64_basic(&client.client_id, &secret);
+    let basic = basic_auth(&client.client_id, &secret);
     let resp = env
         .token(post_form(
             "/oauth/token",
@@ -126,15 +126,6 @@ async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
     assert_eq!(resp.status(), 200, "{json}");
     assert_eq!(json["scope"], "read");
     assert_ne!(json["refresh_token"].as_str().unwrap(), refresh);
-}
-
-fn base64_basic(id: &str, secret: &str) -> String {
-    use base64::Engine;
-    let enc = |s: &str| form(&[("x", s)])[2..].to_string();
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", enc(id), enc(secret)))
-    )
 }
 
 async fn signed_in_code(env: &Env, client_id: &str, extra: &[(&str, &str)]) -> String {
@@ -436,7 +427,7 @@ async fn a_wrong_client_secret_is_invalid_client_by_post_and_by_basic() {
                 ("code", &code),
                 ("redirect_uri", REDIRECT),
             ],
-            &[("authorization", &base64_basic(&client.client_id, "wrong"))],
+            &[("authorization", &basic_auth(&client.client_id, "wrong"))],
         ))
         .await;
     assert_eq!(resp.status(), 401);

@@ -553,3 +553,80 @@ async fn every_endpoint_answers_503_within_5_seconds_when_dynamodb_is_down_or_st
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
+
+#[tokio::test]
+async fn disabling_a_client_refuses_new_grants_and_revokes_its_tokens() {
+    let env = env().await;
+    let (client, secret) = env.client(|_| {}).await;
+    let secret = secret.unwrap();
+    let t = code_tokens(&env, &client.client_id, &secret).await;
+    let (other, other_secret) = env.client(|_| {}).await;
+    let mut browser = Browser::default();
+    let q = browser
+        .authorize_code(&env, &authorize_url(&other.client_id, &[]), EMAIL, PASSWORD)
+        .await;
+    let (_, kept, _) = env
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &other.client_id),
+            ("client_secret", other_secret.as_deref().unwrap()),
+        ])
+        .await;
+
+    let revoked = shared::admin::disable_client(&env.state.store, &client.client_id)
+        .await
+        .unwrap();
+    assert!(
+        revoked >= 2,
+        "access and refresh token (and the used code) revoked: {revoked}"
+    );
+    assert_eq!(
+        userinfo_status(&env, t["access_token"].as_str().unwrap()).await,
+        401
+    );
+    let (status, json, _) = env
+        .token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+        ])
+        .await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let page = env
+        .authorize(get(&authorize_url(&client.client_id, &[]), &[]))
+        .await;
+    assert_eq!(page.status(), 400, "a disabled client gets the error page");
+    // Other clients' tokens are untouched.
+    assert_eq!(
+        userinfo_status(&env, kept["access_token"].as_str().unwrap()).await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn token_and_userinfo_answer_cors_preflights_and_authorize_does_not_send_cors() {
+    let env = env().await;
+    let pre = |uri: &str| {
+        lambda_http::http::Request::builder()
+            .method("OPTIONS")
+            .uri(uri)
+            .body(lambda_http::Body::Empty)
+            .unwrap()
+    };
+    let t = env.token(pre("/oauth/token")).await;
+    assert_eq!(t.status(), 204);
+    assert_eq!(header_str(&t, "access-control-allow-origin"), Some("*"));
+    assert!(header_str(&t, "access-control-allow-headers")
+        .unwrap()
+        .contains("authorization"));
+    let u = env.userinfo(pre("/oauth/userinfo")).await;
+    assert_eq!(u.status(), 204);
+    let page = env.authorize(get(&authorize_url("nope", &[]), &[])).await;
+    assert!(header_str(&page, "access-control-allow-origin").is_none());
+}

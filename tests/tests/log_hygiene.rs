@@ -170,10 +170,7 @@ async fn the_whole_flow_logs_no_secret() {
     env.token(post_form(
         "/oauth/token",
         &[("grant_type", "client_credentials")],
-        &[(
-            "authorization",
-            &format!("Basic {}", b64(&format!("{}:{bad}", client.client_id))),
-        )],
+        &[("authorization", &basic_auth(&client.client_id, bad))],
     ))
     .await;
 
@@ -198,11 +195,6 @@ async fn the_whole_flow_logs_no_secret() {
             "a secret value appears in the logs"
         );
     }
-}
-
-fn b64(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 fn collect_cookies(resp: &lambda_http::Response<lambda_http::Body>, out: &mut Vec<String>) {

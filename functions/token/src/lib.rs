@@ -4,11 +4,16 @@
 
 use lambda_http::http::{header, HeaderValue, Method};
 use lambda_http::{Body, Request, Response};
-use shared::http_util::{basic_credentials, json_no_store, oauth_error, params};
+use shared::http_util::{
+    basic_credentials, json_no_store, oauth_error, params, preflight, with_cors,
+};
 use shared::{introspect, telemetry, token, OAuthError, State};
 
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    if req.method() == Method::OPTIONS {
+        return preflight("POST");
+    }
     let started = std::time::Instant::now();
     let mut outcome = token::Outcome::default();
     let result = if req.method() != Method::POST {
@@ -31,6 +36,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         resp.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
     }
+    let resp = with_cors(resp);
     telemetry::request_done(
         "token",
         telemetry::request_id(&req).as_deref(),

@@ -4,11 +4,14 @@
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use shared::error::ErrorCode;
-use shared::http_util::{bearer, json_no_store, Bearer};
+use shared::http_util::{bearer, json_no_store, preflight, with_cors, Bearer};
 use shared::{telemetry, userinfo, OAuthError, State};
 
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    if req.method() == Method::OPTIONS {
+        return preflight("GET, POST");
+    }
     let started = std::time::Instant::now();
     let resp = if req
         .uri()
@@ -47,6 +50,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         r
     };
+    let resp = with_cors(resp);
     let label = if resp.status() == StatusCode::OK {
         "ok"
     } else {

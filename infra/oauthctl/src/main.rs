@@ -48,7 +48,7 @@ enum ClientCmd {
         #[arg(long)]
         id: String,
     },
-    /// Refuse new grants and token requests for a client.
+    /// Refuse new grants for a client and revoke all its outstanding tokens.
     Disable {
         #[arg(long)]
         id: String,
@@ -141,8 +141,8 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
             json!({ "client_id": id, "client_secret": secret })
         }
         Cmd::Client(ClientCmd::Disable { id }) => {
-            admin::disable_client(&store, &id).await?;
-            json!({ "client_id": id, "disabled": true })
+            let revoked = admin::disable_client(&store, &id).await?;
+            json!({ "client_id": id, "disabled": true, "revoked": revoked })
         }
         Cmd::User(UserCmd::Create {
             email,
