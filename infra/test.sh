@@ -17,12 +17,21 @@ SAM_CLI_TELEMETRY=0 sam validate --lint --region us-east-1 --config-file infra/s
 log "cargo test (unit tests and in-process handler tests against moto)"
 cargo test --workspace -- --test-threads 4
 
-log "end-to-end: seed documents replayed through cargo lambda watch"
+log "end-to-end: the local stack through cargo lambda watch"
 export TABLE_NAME="e2e-$(date +%s)"
 PORT=$(free_port)
 export ISSUER="http://127.0.0.1:$PORT"
 export RUST_LOG=info
+export SCOPE_DESCRIPTIONS='{"profile":"See your name and email address","read":"Read your data","write":"Change your data"}'
 cargo build --quiet --workspace
 start_watch "$PORT" test-output/watch.log
-export OAUTH_BASE="$ISSUER" OAUTHCTL="$ROOT/target/debug/oauthctl"
+export OAUTH_BASE="$ISSUER" OAUTHCTL="$ROOT/target/debug/oauthctl" TEST_OUTPUT="$ROOT/test-output"
+
+log "pytest: seed documents replayed, routes, template, requests-oauthlib, Ruby oauth2"
 python -m pytest -q tests/e2e
+
+log "the Rust oauth2 crate as a client"
+cargo test --quiet -p oauth-tests --test oauth2_crate -- --ignored
+
+log "a real browser: Debian Chromium driven by playwright-core"
+(cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent; } && node --test)
