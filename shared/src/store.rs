@@ -217,9 +217,82 @@ fn throttle_key(key: &str) -> String {
 pub struct Store {
     ddb: Ddb,
     table: String,
-    /// Requests sent, for the benchmark and the round-trip tests.
-    requests: Arc<AtomicU64>,
+    /// Requests sent, and (when recording) when each ran: for the benchmark and
+    /// the round-trip tests.
+    calls: Arc<Calls>,
 }
+
+/// Counts DynamoDB requests; with recording on, also keeps each one's interval so
+/// that concurrent requests can be told from sequential round trips.
+#[derive(Debug, Default)]
+pub struct Calls {
+    count: AtomicU64,
+    recording: bool,
+    intervals: std::sync::Mutex<Vec<(std::time::Instant, std::time::Instant)>>,
+}
+
+/// What a stretch of work cost in DynamoDB requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RoundTrips {
+    /// Requests sent.
+    pub requests: usize,
+    /// Sequential round trips: groups of requests that overlapped in time.
+    pub sequential: usize,
+    /// Wall time with at least one request in flight.
+    pub waiting: Duration,
+}
+
+impl Calls {
+    /// Takes the intervals recorded since the last call.
+    pub fn take(&self) -> RoundTrips {
+        let mut v = std::mem::take(&mut *self.intervals.lock().expect("calls lock"));
+        v.sort();
+        let mut out = RoundTrips {
+            requests: v.len(),
+            ..Default::default()
+        };
+        let mut current: Option<(std::time::Instant, std::time::Instant)> = None;
+        for (start, end) in v {
+            match current {
+                Some((s, e)) if start <= e => current = Some((s, e.max(end))),
+                Some((s, e)) => {
+                    out.sequential += 1;
+                    out.waiting += e - s;
+                    current = Some((start, end));
+                }
+                None => current = Some((start, end)),
+            }
+        }
+        if let Some((s, e)) = current {
+            out.sequential += 1;
+            out.waiting += e - s;
+        }
+        out
+    }
+}
+
+/// Wraps a request future so the store counts (and optionally times) it.
+trait Timed: std::future::Future + Sized {
+    fn timed(self, store: &Store) -> impl std::future::Future<Output = Self::Output> {
+        let calls = store.calls.clone();
+        async move {
+            calls.count.fetch_add(1, Ordering::Relaxed);
+            if !calls.recording {
+                return self.await;
+            }
+            let start = std::time::Instant::now();
+            let out = self.await;
+            calls
+                .intervals
+                .lock()
+                .expect("calls lock")
+                .push((start, std::time::Instant::now()));
+            out
+        }
+    }
+}
+
+impl<F: std::future::Future> Timed for F {}
 
 /// SDK timeouts and retries: every endpoint answers within ~5 s even when
 /// DynamoDB is unreachable or stalls (1 s connect, 1.5 s per attempt, 4 s in all,
@@ -283,8 +356,23 @@ impl Store {
         Self {
             ddb,
             table: table.into(),
-            requests: Arc::new(AtomicU64::new(0)),
+            calls: Arc::new(Calls::default()),
         }
+    }
+
+    /// The same store, recording each request's interval (tests and the benchmark;
+    /// never in the functions, where the record would grow without bound).
+    pub fn recording(mut self) -> Self {
+        self.calls = Arc::new(Calls {
+            recording: true,
+            ..Calls::default()
+        });
+        self
+    }
+
+    /// The requests recorded since the last call (needs [`Store::recording`]).
+    pub fn round_trips(&self) -> RoundTrips {
+        self.calls.take()
     }
 
     /// Builds the client once per cold start from the environment
@@ -299,17 +387,12 @@ impl Store {
 
     /// How many DynamoDB requests this store has sent.
     pub fn request_count(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
-    }
-
-    fn count(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.calls.count.load(Ordering::Relaxed)
     }
 
     // -- generic -----------------------------------------------------------
 
     async fn get_raw(&self, pk: &str) -> Result<Option<Item>, StoreError> {
-        self.count();
         let out = self
             .ddb
             .get_item()
@@ -317,6 +400,7 @@ impl Store {
             .key("pk", s(pk))
             .consistent_read(true)
             .send()
+            .timed(self)
             .await
             .map_err(unavailable)?;
         Ok(out.item)
@@ -332,7 +416,6 @@ impl Store {
 
     /// Writes an item; with `only_new`, fails with `AlreadyExists` if the key is taken.
     async fn put<T: Serialize>(&self, value: &T, only_new: bool) -> Result<(), StoreError> {
-        self.count();
         let mut req = self
             .ddb
             .put_item()
@@ -341,7 +424,7 @@ impl Store {
         if only_new {
             req = req.condition_expression("attribute_not_exists(pk)");
         }
-        match req.send().await {
+        match req.send().timed(self).await {
             Ok(_) => Ok(()),
             Err(e) => {
                 if let Some(se) = e.as_service_error() {
@@ -355,12 +438,12 @@ impl Store {
     }
 
     async fn delete(&self, pk: &str) -> Result<(), StoreError> {
-        self.count();
         self.ddb
             .delete_item()
             .table_name(&self.table)
             .key("pk", s(pk))
             .send()
+            .timed(self)
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -374,7 +457,6 @@ impl Store {
         client_id: &str,
         now: i64,
     ) -> Result<Consumed<T>, StoreError> {
-        self.count();
         // A stamp unique enough to release exactly our own consumption.
         let stamp = now * 1000 + (rand::random::<u16>() % 1000) as i64;
         let res = self
@@ -393,6 +475,7 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
+            .timed(self)
             .await;
         match res {
             Ok(out) => match out.attributes {
@@ -418,7 +501,6 @@ impl Store {
     /// (failed client authentication), so a stolen code cannot be burnt by a
     /// caller that does not hold the client's secret.
     async fn release(&self, pk: &str, stamp: i64) -> Result<(), StoreError> {
-        self.count();
         let res = self
             .ddb
             .update_item()
@@ -428,6 +510,7 @@ impl Store {
             .condition_expression("used_at = :stamp")
             .expression_attribute_values(":stamp", n(stamp))
             .send()
+            .timed(self)
             .await;
         match res {
             Ok(_) => Ok(()),
@@ -466,6 +549,7 @@ impl Store {
                     .map_err(unavailable)?,
             )
             .send()
+            .timed(self)
             .await
         {
             Ok(_) => true,
@@ -484,6 +568,7 @@ impl Store {
                 .describe_table()
                 .table_name(&self.table)
                 .send()
+                .timed(self)
                 .await
                 .map_err(unavailable)?;
             if d.table()
@@ -500,6 +585,7 @@ impl Store {
             .describe_time_to_live()
             .table_name(&self.table)
             .send()
+            .timed(self)
             .await
             .map_err(unavailable)?;
         let enabled = ttl
@@ -519,6 +605,7 @@ impl Store {
                         .map_err(unavailable)?,
                 )
                 .send()
+                .timed(self)
                 .await
                 .map_err(unavailable)?;
         }
@@ -532,6 +619,7 @@ impl Store {
             .describe_time_to_live()
             .table_name(&self.table)
             .send()
+            .timed(self)
             .await
             .map_err(unavailable)?;
         Ok(ttl
@@ -601,7 +689,6 @@ impl Store {
         client_id: &str,
         scopes: &[String],
     ) -> Result<(), StoreError> {
-        self.count();
         let mut req = self
             .ddb
             .update_item()
@@ -615,7 +702,7 @@ impl Store {
             req.update_expression("SET granted_at = :now ADD scopes :s")
                 .expression_attribute_values(":s", AttributeValue::Ss(scopes.to_vec()))
         };
-        req.send().await.map_err(unavailable)?;
+        req.send().timed(self).await.map_err(unavailable)?;
         Ok(())
     }
 
@@ -648,7 +735,6 @@ impl Store {
         access: &TokenItem,
         refresh: Option<&TokenItem>,
     ) -> Result<(), StoreError> {
-        self.count();
         let mut items = vec![TransactWriteItem::builder()
             .condition_check(
                 ConditionCheck::builder()
@@ -678,6 +764,7 @@ impl Store {
             .transact_write_items()
             .set_transact_items(Some(items))
             .send()
+            .timed(self)
             .await
         {
             Ok(_) => Ok(()),
@@ -745,7 +832,6 @@ impl Store {
         let mut keys = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            self.count();
             let out = self
                 .ddb
                 .query()
@@ -756,6 +842,7 @@ impl Store {
                 .expression_attribute_values(":f", s(family))
                 .set_exclusive_start_key(start.take())
                 .send()
+                .timed(self)
                 .await
                 .map_err(unavailable)?;
             for item in out.items() {
@@ -789,12 +876,12 @@ impl Store {
                 })
                 .collect();
             for attempt in 0..5 {
-                self.count();
                 let out = self
                     .ddb
                     .batch_write_item()
                     .request_items(&self.table, pending)
                     .send()
+                    .timed(self)
                     .await
                     .map_err(unavailable)?;
                 pending = out
@@ -822,7 +909,6 @@ impl Store {
         let mut keys = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            self.count();
             let out = self
                 .ddb
                 .scan()
@@ -836,7 +922,7 @@ impl Store {
                 .expression_attribute_values(":rt", s("rt#"))
                 .expression_attribute_values(":code", s("code#"))
                 .set_exclusive_start_key(start.take())
-                .send()
+                .send().timed(self)
                 .await
                 .map_err(unavailable)?;
             for item in out.items() {
@@ -869,7 +955,6 @@ impl Store {
     /// Records one failure; the window starts at the first failure and lasts `window` seconds.
     pub async fn record_failure(&self, key: &str, window: i64) -> Result<u32, StoreError> {
         let now = crate::now();
-        self.count();
         let res = self
             .ddb
             .update_item()
@@ -882,6 +967,7 @@ impl Store {
             .expression_attribute_values(":now", n(now))
             .return_values(ReturnValue::AllNew)
             .send()
+            .timed(self)
             .await;
         match res {
             Ok(out) => Ok(out
@@ -896,7 +982,6 @@ impl Store {
                     .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
             {
                 // The previous window has expired but TTL has not deleted it yet: start anew.
-                self.count();
                 self.ddb
                     .put_item()
                     .table_name(&self.table)
@@ -904,6 +989,7 @@ impl Store {
                     .item("fails", n(1))
                     .item("expires_at", n(now + window))
                     .send()
+                    .timed(self)
                     .await
                     .map_err(unavailable)?;
                 Ok(1)
@@ -947,7 +1033,6 @@ impl Store {
         client_id: &str,
         since: i64,
     ) -> Result<bool, StoreError> {
-        self.count();
         let res = self
             .ddb
             .update_item()
@@ -960,7 +1045,7 @@ impl Store {
             .expression_attribute_values(":now", n(crate::now()))
             .expression_attribute_values(":cid", s(client_id))
             .expression_attribute_values(":since", n(since * 1000))
-            .send()
+            .send().timed(self)
             .await;
         match res {
             Ok(_) => Ok(true),

@@ -62,3 +62,12 @@ def test_each_function_has_only_the_dynamodb_actions_its_code_calls():
                 assert all("*" not in a for a in actions), f"{name}: wildcard action"
     userinfo = t["Resources"]["UserinfoFunction"]["Properties"]["Policies"][0]["Statement"]
     assert [a for st in userinfo for a in st["Action"]] == ["dynamodb:GetItem"]
+
+
+def test_openapi_document_and_template_list_the_same_paths_and_methods():
+    doc = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    assert doc["openapi"].startswith("3.1")
+    documented = {(path, m.upper()) for path, ops in doc["paths"].items() for m in ops
+                  if m in ("get", "post", "put", "delete", "patch", "options", "head")}
+    deployed = {(path, method) for path, method, _ in template_routes()}
+    assert documented == deployed, f"only documented: {sorted(documented - deployed)}; only deployed: {sorted(deployed - documented)}"

@@ -27,7 +27,7 @@ pub async fn env_with(tweak: impl FnOnce(Config) -> Config) -> Env {
     );
     let table = format!("t-{}", shared::crypto::random_id());
     let config = tweak(Config::new(table.clone(), "http://127.0.0.1:9000"));
-    let store = Store::from_env(table).await;
+    let store = Store::from_env(table).await.recording();
     store.create_table().await.expect("create table");
     Env {
         state: State::new(config, store),

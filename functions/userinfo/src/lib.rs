@@ -1,11 +1,15 @@
 //! `GET|POST /oauth/userinfo` (RFC 6750 for the bearer token) and
-//! `GET /.well-known/oauth-authorization-server` (RFC 8414): HTTP in, HTTP out.
+//! `GET /.well-known/oauth-authorization-server` (RFC 8414) and `GET /openapi.yaml`:
+//! HTTP in, HTTP out.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use shared::error::ErrorCode;
 use shared::http_util::{bearer, json_no_store, preflight, with_cors, Bearer};
 use shared::{telemetry, userinfo, OAuthError, State};
+
+/// The OpenAPI document of every endpoint, served at `GET /openapi.yaml`.
+pub const OPENAPI: &str = include_str!("../../../openapi.yaml");
 
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {

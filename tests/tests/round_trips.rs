@@ -1,0 +1,155 @@
+//! DynamoDB requests per endpoint, and how many are sequential: the physical
+//! limit the design promises (2 sequential round trips for the code and refresh
+//! grants, 1 for userinfo). A regression fails the build.
+
+use oauth_tests::*;
+use shared::store::RoundTrips;
+
+fn report(what: &str, rt: RoundTrips) -> RoundTrips {
+    println!(
+        "{what}: {} DynamoDB requests, {} sequential",
+        rt.requests, rt.sequential
+    );
+    rt
+}
+
+#[tokio::test]
+async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
+    let env = env().await;
+    let store = &env.state.store;
+    let (client, secret) = env
+        .client(|c| {
+            c.grants = [
+                "authorization_code",
+                "refresh_token",
+                "password",
+                "client_credentials",
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+        .await;
+    let secret = secret.unwrap();
+    env.user(None, EMAIL, PASSWORD, "{}").await;
+    let mut browser = Browser::default();
+    let q = browser
+        .authorize_code(
+            &env,
+            &authorize_url(&client.client_id, &[]),
+            EMAIL,
+            PASSWORD,
+        )
+        .await;
+
+    // Signed in, consent remembered: straight back with a code.
+    store.round_trips();
+    let page = browser
+        .get(&env, &authorize_url(&client.client_id, &[]))
+        .await;
+    assert_eq!(page.status(), 302);
+    let rt = report(
+        "authorize (signed in, consent remembered)",
+        store.round_trips(),
+    );
+    assert_eq!(
+        (rt.requests, rt.sequential),
+        (4, 3),
+        "client ∥ session, consent, code"
+    );
+
+    let (status, t, _) = env
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    let rt = report("authorization_code grant", store.round_trips());
+    assert_eq!(
+        (rt.requests, rt.sequential),
+        (3, 2),
+        "client ∥ consume code, then one write"
+    );
+
+    let (status, r, _) = env
+        .token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    let rt = report("refresh_token grant", store.round_trips());
+    assert_eq!(
+        (rt.requests, rt.sequential),
+        (3, 2),
+        "client ∥ consume refresh token, then one write"
+    );
+
+    let resp = env
+        .userinfo(get(
+            "/oauth/userinfo",
+            &[(
+                "authorization",
+                &format!("Bearer {}", r["access_token"].as_str().unwrap()),
+            )],
+        ))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let rt = report("userinfo", store.round_trips());
+    assert_eq!((rt.requests, rt.sequential), (1, 1));
+
+    let (status, _, _) = env
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", EMAIL),
+            ("password", PASSWORD),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    let rt = report("password grant", store.round_trips());
+    assert_eq!(
+        (rt.requests, rt.sequential),
+        (4, 2),
+        "client ∥ user ∥ failure count, then one write"
+    );
+
+    let (status, _, _) = env
+        .token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    let rt = report("client_credentials grant", store.round_trips());
+    assert_eq!((rt.requests, rt.sequential), (2, 2));
+
+    let (status, _) = {
+        let resp = env
+            .token(post_form(
+                "/oauth/introspect",
+                &[
+                    ("token", t["access_token"].as_str().unwrap()),
+                    ("client_id", &client.client_id),
+                    ("client_secret", &secret),
+                ],
+                &[],
+            ))
+            .await;
+        (resp.status(), ())
+    };
+    assert_eq!(status, 200);
+    let rt = report("introspection", store.round_trips());
+    assert_eq!(
+        (rt.requests, rt.sequential),
+        (3, 1),
+        "client ∥ access ∥ refresh lookup"
+    );
+}
