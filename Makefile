@@ -1,4 +1,4 @@
-.PHONY: dev test build size fmt lint
+.PHONY: dev test build size bench fmt lint
 # Start the local stack: moto's DynamoDB, a demo client and user, the functions on :9000.
 dev:
 	bash infra/dev.sh
@@ -11,6 +11,9 @@ build:
 # Each function's bootstrap size from the last build.
 size:
 	bash infra/size.sh
+# Benchmark: cold start, latency, round trips, CPU, size, RSS, cost, and node-oidc-provider beside us.
+bench:
+	bash infra/bench.sh
 fmt:
 	cargo fmt --all
 lint:

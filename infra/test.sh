@@ -33,5 +33,11 @@ python -m pytest -q tests/e2e
 log "the Rust oauth2 crate as a client"
 cargo test --quiet -p oauth-tests --test oauth2_crate -- --ignored
 
+log "schemathesis against openapi.yaml (positive and negative data, bounded examples)"
+st_secret=$(oauthctl client create --name schemathesis --id st-client --redirect-uri http://127.0.0.1:1/cb \
+    --scope "read write" --grant client_credentials --grant authorization_code --grant refresh_token |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+bash infra/schemathesis.sh "$ISSUER" "st-client:$st_secret"
+
 log "a real browser: Debian Chromium driven by playwright-core"
 (cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent; } && node --test)

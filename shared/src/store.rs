@@ -275,13 +275,16 @@ impl Calls {
 trait Timed: std::future::Future + Sized {
     fn timed(self, store: &Store) -> impl std::future::Future<Output = Self::Output> {
         let calls = store.calls.clone();
+        // The SDK's request futures are large; one heap allocation per request
+        // keeps every caller's future (and stack) small.
+        let request = Box::pin(self);
         async move {
             calls.count.fetch_add(1, Ordering::Relaxed);
             if !calls.recording {
-                return self.await;
+                return request.await;
             }
             let start = std::time::Instant::now();
-            let out = self.await;
+            let out = request.await;
             calls
                 .intervals
                 .lock()

@@ -313,6 +313,21 @@ async fn metadata_lists_every_endpoint_from_the_issuer() {
 }
 
 #[tokio::test]
+async fn the_openapi_document_is_served_whatever_authorization_header_comes_with_it() {
+    let env = env().await;
+    for headers in [vec![], vec![("authorization", "Basic Zm9vOmJhcg==")]] {
+        let resp = env.userinfo(get("/openapi.yaml", &headers)).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(header_str(&resp, "content-type"), Some("application/yaml"));
+        assert!(body_text(&resp).starts_with("openapi: 3.1"));
+        let meta = env
+            .userinfo(get("/.well-known/oauth-authorization-server", &headers))
+            .await;
+        assert_eq!(meta.status(), 200);
+    }
+}
+
+#[tokio::test]
 async fn fifty_concurrent_redemptions_of_one_code_one_wins_and_the_family_is_revoked() {
     let env = env().await;
     let (client, secret) = env.client(|_| {}).await;

@@ -17,19 +17,14 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         return preflight("GET, POST");
     }
     let started = std::time::Instant::now();
-    let resp = if req
-        .uri()
-        .path()
-        .ends_with("/.well-known/oauth-authorization-server")
-    {
-        let mut r = json_no_store(200, shared::introspect::metadata(state).to_string());
-        // Public, identical for everyone: cacheable.
-        r.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=3600"),
-        );
-        r.headers_mut().remove(header::PRAGMA);
-        r
+    let path = req.uri().path();
+    let resp = if path.ends_with("/.well-known/oauth-authorization-server") {
+        public_document(
+            "application/json",
+            shared::introspect::metadata(state).to_string(),
+        )
+    } else if path.ends_with("/openapi.yaml") {
+        public_document("application/yaml", OPENAPI.to_string())
     } else if req.method() == Method::GET || req.method() == Method::POST {
         match bearer(&req) {
             Ok(Bearer::Token(t)) => match userinfo::claims(state, &t).await {
@@ -72,6 +67,18 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         started,
     );
     resp
+}
+
+/// A document that is the same for everyone: cacheable, no credentials looked at.
+fn public_document(content_type: &'static str, body: String) -> Response<Body> {
+    let mut r = Response::new(Body::Text(body));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
 }
 
 fn challenge(mut resp: Response<Body>, value: String) -> Response<Body> {

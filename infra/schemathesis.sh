@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Schemathesis against the running stack: every operation of openapi.yaml, with
+# generated valid and invalid data, authenticated as a real client (HTTP Basic).
+# usage: schemathesis.sh BASE_URL CLIENT_ID:SECRET
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Checks left out, each for a reason:
+# - positive_data_acceptance: schema-valid requests with made-up codes, tokens or
+#   client ids are rightly refused (400/401); the schema cannot say which values exist.
+# - unsupported_method: methods a route does not have are answered by the router
+#   (API Gateway, cargo lambda watch) with 404 before any function runs.
+# - missing_required_header, ignored_auth: client authentication is Basic *or* the
+#   body (client_secret_post) *or* none for public clients, so no header is required.
+SCHEMATHESIS_HOOKS="" schemathesis run openapi.yaml \
+    --url "$1" \
+    --auth "$2" \
+    --checks all \
+    --exclude-checks positive_data_acceptance,unsupported_method,missing_required_header,ignored_auth \
+    --phases examples,coverage,fuzzing \
+    --max-examples "${ST_MAX_EXAMPLES:-25}" \
+    --workers 2 \
+    --request-timeout 30 \
+    --seed 1 \
+    --suppress-health-check all \
+    --report junit --report-dir test-output/schemathesis
