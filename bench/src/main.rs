@@ -185,13 +185,17 @@ where
     RF: std::future::Future<Output = u16>,
 {
     let mut s = Samples::default();
-    for _ in 0..n {
+    for i in 0..n {
         let req = make().await;
         f.state.store.round_trips();
         let (t0, c0) = (Instant::now(), thread_cpu());
         let status = run(req).await;
         let (wall, cpu) = (t0.elapsed(), thread_cpu() - c0);
-        assert!(status < 400, "benchmark request failed with {status}");
+        assert!(
+            status < 400,
+            "benchmark request {i} failed with {status} after {:?} (see the error log above)",
+            wall
+        );
         let rt = f.state.store.round_trips();
         s.wall_ms.push(wall.as_secs_f64() * 1e3);
         s.ddb_ms.push(rt.waiting.as_secs_f64() * 1e3);
@@ -202,162 +206,197 @@ where
     s
 }
 
-async fn warm(n: usize) -> Vec<Value> {
-    let table = format!("bench-{}", shared::crypto::random_id());
-    let f = fixture(&table).await;
+#[derive(Clone, Copy)]
+enum Stage {
+    AuthorizePage,
+    CodeGrant,
+    RefreshGrant,
+    PasswordGrant,
+    ClientCredentials,
+    Userinfo,
+    Introspection,
+}
+
+impl Stage {
+    fn name(self) -> &'static str {
+        match self {
+            Stage::AuthorizePage => "authorize page",
+            Stage::CodeGrant => "authorization_code grant",
+            Stage::RefreshGrant => "refresh_token grant",
+            Stage::PasswordGrant => "password grant (incl. Argon2id)",
+            Stage::ClientCredentials => "client_credentials grant",
+            Stage::Userinfo => "userinfo",
+            Stage::Introspection => "introspection",
+        }
+    }
+}
+
+fn password_request(f: &Fixture) -> Request {
+    post(
+        "/oauth/token",
+        &[
+            ("grant_type", "password"),
+            ("username", EMAIL),
+            ("password", PASSWORD),
+            ("client_id", &f.client_id),
+            ("client_secret", &f.secret),
+        ],
+    )
+}
+
+/// `n` requests of one kind against one fixture (one table).
+async fn run_stage(stage: Stage, f: &Fixture, n: usize) -> Samples {
     let st = &f.state;
-    let mut out = Vec::new();
     let auth_url = format!(
         "/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&scope=read&state=s",
         f.client_id,
         &form(&[("x", REDIRECT)])[2..]
     );
-
-    let s = measure(
-        &f,
-        n,
-        || async { get(&auth_url, &[]) },
-        |r| async { authorize::handle(st, r).await.status().as_u16() },
-    )
-    .await;
-    out.push(s.summary("authorize page"));
-
-    let s = measure(
-        &f,
-        n,
-        || async {
-            let code = fresh_code(&f).await;
-            post(
-                "/oauth/token",
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", REDIRECT),
-                    ("client_id", &f.client_id),
-                    ("client_secret", &f.secret),
-                ],
-            )
-        },
-        |r| async { token::handle(st, r).await.status().as_u16() },
-    )
-    .await;
-    out.push(s.summary("authorization_code grant"));
-
-    // A chain of refreshes, each with the previous response's refresh token.
-    let first = token::handle(
-        st,
-        post(
-            "/oauth/token",
-            &[
-                ("grant_type", "password"),
-                ("username", EMAIL),
-                ("password", PASSWORD),
-                ("client_id", &f.client_id),
-                ("client_secret", &f.secret),
-            ],
-        ),
-    )
-    .await;
-    let refresh = std::cell::RefCell::new(
-        json_of(&first)["refresh_token"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-    );
-    let s = measure(
-        &f,
-        n,
-        || async {
-            post(
-                "/oauth/token",
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", &refresh.borrow()),
-                    ("client_id", &f.client_id),
-                    ("client_secret", &f.secret),
-                ],
-            )
-        },
-        |r| async {
-            let resp = token::handle(st, r).await;
-            if let Some(rt) = json_of(&resp)["refresh_token"].as_str() {
-                *refresh.borrow_mut() = rt.to_string();
-            }
-            resp.status().as_u16()
-        },
-    )
-    .await;
-    out.push(s.summary("refresh_token grant"));
-
-    let s = measure(
-        &f,
-        (n / 10).max(50),
-        || async {
-            post(
-                "/oauth/token",
-                &[
-                    ("grant_type", "password"),
-                    ("username", EMAIL),
-                    ("password", PASSWORD),
-                    ("client_id", &f.client_id),
-                    ("client_secret", &f.secret),
-                ],
-            )
-        },
-        |r| async { token::handle(st, r).await.status().as_u16() },
-    )
-    .await;
-    out.push(s.summary("password grant (incl. Argon2id)"));
-
-    let s = measure(
-        &f,
-        n,
-        || async {
-            post(
-                "/oauth/token",
-                &[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", &f.cc_id),
-                    ("client_secret", &f.cc_secret),
-                ],
-            )
-        },
-        |r| async { token::handle(st, r).await.status().as_u16() },
-    )
-    .await;
-    out.push(s.summary("client_credentials grant"));
-
-    let at = json_of(&first)["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = json_of(&token::handle(st, password_request(f)).await);
+    let at = first["access_token"].as_str().unwrap().to_string();
     let bearer = format!("Bearer {at}");
-    let s = measure(
-        &f,
-        n,
-        || async { get("/oauth/userinfo", &[("authorization", &bearer)]) },
-        |r| async { userinfo::handle(st, r).await.status().as_u16() },
-    )
-    .await;
-    out.push(s.summary("userinfo"));
-
-    let s = measure(
-        &f,
-        n,
-        || async {
-            post(
-                "/oauth/introspect",
-                &[
-                    ("token", &at),
-                    ("client_id", &f.client_id),
-                    ("client_secret", &f.secret),
-                ],
+    let refresh = std::cell::RefCell::new(first["refresh_token"].as_str().unwrap().to_string());
+    let tok = |r| async { token::handle(st, r).await.status().as_u16() };
+    match stage {
+        Stage::AuthorizePage => {
+            measure(
+                f,
+                n,
+                || async { get(&auth_url, &[]) },
+                |r| async { authorize::handle(st, r).await.status().as_u16() },
             )
-        },
-        |r| async { token::handle(st, r).await.status().as_u16() },
-    )
-    .await;
-    out.push(s.summary("introspection"));
+            .await
+        }
+        Stage::CodeGrant => {
+            measure(
+                f,
+                n,
+                || async {
+                    let code = fresh_code(f).await;
+                    post(
+                        "/oauth/token",
+                        &[
+                            ("grant_type", "authorization_code"),
+                            ("code", &code),
+                            ("redirect_uri", REDIRECT),
+                            ("client_id", &f.client_id),
+                            ("client_secret", &f.secret),
+                        ],
+                    )
+                },
+                tok,
+            )
+            .await
+        }
+        // A chain of refreshes, each with the previous response's refresh token.
+        Stage::RefreshGrant => {
+            measure(
+                f,
+                n,
+                || async {
+                    post(
+                        "/oauth/token",
+                        &[
+                            ("grant_type", "refresh_token"),
+                            ("refresh_token", &refresh.borrow()),
+                            ("client_id", &f.client_id),
+                            ("client_secret", &f.secret),
+                        ],
+                    )
+                },
+                |r| async {
+                    let resp = token::handle(st, r).await;
+                    if let Some(rt) = json_of(&resp)["refresh_token"].as_str() {
+                        *refresh.borrow_mut() = rt.to_string();
+                    }
+                    resp.status().as_u16()
+                },
+            )
+            .await
+        }
+        Stage::PasswordGrant => measure(f, n, || async { password_request(f) }, tok).await,
+        Stage::ClientCredentials => {
+            measure(
+                f,
+                n,
+                || async {
+                    post(
+                        "/oauth/token",
+                        &[
+                            ("grant_type", "client_credentials"),
+                            ("client_id", &f.cc_id),
+                            ("client_secret", &f.cc_secret),
+                        ],
+                    )
+                },
+                tok,
+            )
+            .await
+        }
+        Stage::Userinfo => {
+            measure(
+                f,
+                n,
+                || async { get("/oauth/userinfo", &[("authorization", &bearer)]) },
+                |r| async { userinfo::handle(st, r).await.status().as_u16() },
+            )
+            .await
+        }
+        Stage::Introspection => {
+            measure(
+                f,
+                n,
+                || async {
+                    post(
+                        "/oauth/introspect",
+                        &[
+                            ("token", &at),
+                            ("client_id", &f.client_id),
+                            ("client_secret", &f.secret),
+                        ],
+                    )
+                },
+                tok,
+            )
+            .await
+        }
+    }
+}
+
+/// Requests per table: moto deep-copies a whole table on every TransactWriteItems,
+/// so a table that grows without bound would measure moto, not the server (and
+/// trips a thread-safety bug of moto's under concurrent writes).
+const PER_TABLE: usize = 100;
+
+async fn warm(n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    let stages = [
+        (Stage::AuthorizePage, n),
+        (Stage::CodeGrant, n),
+        (Stage::RefreshGrant, n),
+        (Stage::PasswordGrant, (n / 10).max(50)),
+        (Stage::ClientCredentials, n),
+        (Stage::Userinfo, n),
+        (Stage::Introspection, n),
+    ];
+    for (stage, count) in stages {
+        eprintln!("  {}: {count} requests", stage.name());
+        let mut all = Samples::default();
+        let mut done = 0;
+        while done < count {
+            let f = fixture(&format!("bench-{}", shared::crypto::random_id())).await;
+            let batch = PER_TABLE.min(count - done);
+            let s = run_stage(stage, &f, batch).await;
+            f.state.store.delete_table().await.expect("delete table");
+            all.wall_ms.extend(s.wall_ms);
+            all.ddb_ms.extend(s.ddb_ms);
+            all.cpu_us.extend(s.cpu_us);
+            all.requests += s.requests;
+            all.sequential += s.sequential;
+            done += batch;
+        }
+        out.push(all.summary(stage.name()));
+    }
 
     // Argon2id alone, reported apart from the handler CPU.
     let hash = shared::crypto::hash_password(PASSWORD);
@@ -399,59 +438,64 @@ async fn runtime_api(
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let events = std::sync::Arc::new(std::sync::Mutex::new(events.into_iter().enumerate()));
     tokio::spawn(async move {
-        let mut events = events.into_iter().enumerate();
         loop {
             let Ok((sock, _)) = listener.accept().await else {
                 return;
             };
-            let mut reader = BufReader::new(sock);
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                    break;
-                }
-                let request_line = line.clone();
-                let mut len = 0usize;
+            let (events, tx) = (events.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(sock);
                 loop {
-                    line.clear();
-                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0u8; len];
-                reader.read_exact(&mut body).await.ok();
-                let sock = reader.get_mut();
-                if request_line.starts_with("GET ") && request_line.contains("/invocation/next") {
-                    let Some((i, ev)) = events.next() else {
-                        // No more work: leave the function waiting until it is killed.
-                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
                         return;
-                    };
-                    let payload = ev.to_string();
-                    let head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: req-{i}\r\n\
-                         Lambda-Runtime-Deadline-Ms: {}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:bench\r\n\
-                         Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\nContent-Length: {}\r\n\r\n",
-                        (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000),
-                        payload.len()
-                    );
-                    sock.write_all(head.as_bytes()).await.ok();
-                    sock.write_all(payload.as_bytes()).await.ok();
-                } else {
-                    let status = serde_json::from_slice::<Value>(&body)
-                        .ok()
-                        .and_then(|v| v["statusCode"].as_u64())
-                        .unwrap_or(0) as u16;
-                    let _ = tx.send((Instant::now(), status));
-                    sock.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
-                        .await
-                        .ok();
+                    }
+                    let request_line = line.clone();
+                    let mut len = 0usize;
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0u8; len];
+                    reader.read_exact(&mut body).await.ok();
+                    let sock = reader.get_mut();
+                    if request_line.starts_with("GET ") && request_line.contains("/invocation/next")
+                    {
+                        let next = events.lock().unwrap().next();
+                        let Some((i, ev)) = next else {
+                            // No more work: leave the function waiting until it is killed.
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                            return;
+                        };
+                        let payload = ev.to_string();
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: req-{i}\r\n\
+                             Lambda-Runtime-Deadline-Ms: {}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:bench\r\n\
+                             Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\nContent-Length: {}\r\n\r\n",
+                            (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000),
+                            payload.len()
+                        );
+                        sock.write_all(head.as_bytes()).await.ok();
+                        sock.write_all(payload.as_bytes()).await.ok();
+                    } else {
+                        let status = serde_json::from_slice::<Value>(&body)
+                            .ok()
+                            .and_then(|v| v["statusCode"].as_u64())
+                            .unwrap_or(0) as u16;
+                        let _ = tx.send((Instant::now(), status));
+                        sock.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                            .await
+                            .ok();
+                    }
                 }
-            }
+            });
         }
     });
     (addr, rx)
@@ -534,6 +578,10 @@ fn lambda_cost(ms: f64, mb: f64) -> f64 {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    if std::env::var("RUST_LOG").is_err() {
+        std::env::set_var("RUST_LOG", "error");
+    }
+    shared::telemetry::init();
     let n = arg("--requests", 1000);
     let spawns = arg("--spawns", 20);
     let out_path = std::env::args()

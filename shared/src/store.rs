@@ -346,6 +346,14 @@ fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// The `pk` of each item of a page of results.
+fn pk_values(items: &[Item]) -> impl Iterator<Item = String> + '_ {
+    items.iter().filter_map(|item| match item.get("pk") {
+        Some(AttributeValue::S(pk)) => Some(pk.clone()),
+        _ => None,
+    })
+}
+
 /// Whether a raw item is past its `expires_at` (TTL deletes late: every read checks).
 fn is_expired(item: &Item, now: i64) -> bool {
     match item.get("expires_at") {
@@ -615,6 +623,18 @@ impl Store {
         Ok(created)
     }
 
+    /// Deletes the table (tests and the benchmark clean up after themselves).
+    pub async fn delete_table(&self) -> Result<(), StoreError> {
+        self.ddb
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .timed(self)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     /// The TTL attribute configured on the table, if TTL is on.
     pub async fn ttl_attribute(&self) -> Result<Option<String>, StoreError> {
         let ttl = self
@@ -848,11 +868,7 @@ impl Store {
                 .timed(self)
                 .await
                 .map_err(unavailable)?;
-            for item in out.items() {
-                if let Some(AttributeValue::S(pk)) = item.get("pk") {
-                    keys.push(pk.clone());
-                }
-            }
+            keys.extend(pk_values(out.items()));
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => break,
@@ -928,11 +944,7 @@ impl Store {
                 .send().timed(self)
                 .await
                 .map_err(unavailable)?;
-            for item in out.items() {
-                if let Some(AttributeValue::S(pk)) = item.get("pk") {
-                    keys.push(pk.clone());
-                }
-            }
+            keys.extend(pk_values(out.items()));
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => break,

@@ -34,6 +34,22 @@ pub async fn env_with(tweak: impl FnOnce(Config) -> Config) -> Env {
     }
 }
 
+/// moto deep-copies every table on each TransactWriteItems (and races while doing
+/// so), so each test drops its table when it ends.
+impl Drop for Env {
+    fn drop(&mut self) {
+        let store = self.state.store.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(store.delete_table())
+                .map_err(std::io::Error::other)
+        })
+        .join();
+    }
+}
+
 pub const REDIRECT: &str = "https://client.example/cb";
 pub const EMAIL: &str = "ada@example.com";
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -74,6 +90,39 @@ impl Env {
     }
     pub async fn userinfo(&self, req: Request) -> Response<Body> {
         userinfo::handle(&self.state, req).await
+    }
+
+    /// Redeems an authorization code issued for [`REDIRECT`] (client_secret_post).
+    pub async fn redeem(
+        &self,
+        client_id: &str,
+        secret: &str,
+        code: &str,
+    ) -> (u16, serde_json::Value, Response<Body>) {
+        self.token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", client_id),
+            ("client_secret", secret),
+        ])
+        .await
+    }
+
+    /// Uses a refresh token (client_secret_post).
+    pub async fn refresh(
+        &self,
+        client_id: &str,
+        secret: &str,
+        refresh_token: &str,
+    ) -> (u16, serde_json::Value, Response<Body>) {
+        self.token_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+            ("client_secret", secret),
+        ])
+        .await
     }
 
     /// POSTs a form to the token endpoint and returns (status, JSON, response).

@@ -316,12 +316,11 @@ async fn a_second_use_of_a_code_fails_and_revokes_the_tokens_issued_from_it() {
         "the first redemption's token is revoked"
     );
     let (status, json, _) = env
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", first["refresh_token"].as_str().unwrap()),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
+        .refresh(
+            &client.client_id,
+            &secret,
+            first["refresh_token"].as_str().unwrap(),
+        )
         .await;
     assert_eq!(
         (status, json["error"].as_str()),
@@ -389,13 +388,7 @@ async fn an_expired_code_whose_item_still_exists_is_refused() {
         .await
         .unwrap();
     let (status, json, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", secret.as_deref().unwrap()),
-        ])
+        .redeem(&client.client_id, secret.as_deref().unwrap(), &code)
         .await;
     assert_eq!(status, 400);
     assert_eq!(json["error"], "invalid_grant");
@@ -406,15 +399,7 @@ async fn a_wrong_client_secret_is_invalid_client_by_post_and_by_basic() {
     let env = env().await;
     let (client, secret) = env.client(|_| {}).await;
     let code = signed_in_code(&env, &client.client_id, &[]).await;
-    let (status, json, resp) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", "wrong"),
-        ])
-        .await;
+    let (status, json, resp) = env.redeem(&client.client_id, "wrong", &code).await;
     assert_eq!(status, 401);
     assert_eq!(json["error"], "invalid_client");
     assert!(header_str(&resp, "www-authenticate").is_some());
@@ -438,13 +423,7 @@ async fn a_wrong_client_secret_is_invalid_client_by_post_and_by_basic() {
 
     // The failed attempts did not burn the code: the real client still redeems it.
     let (status, json, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", secret.as_deref().unwrap()),
-        ])
+        .redeem(&client.client_id, secret.as_deref().unwrap(), &code)
         .await;
     assert_eq!(status, 200, "{json}");
 }
@@ -508,28 +487,12 @@ async fn refresh_rotates_and_the_old_refresh_token_is_refused() {
     let (client, secret) = env.client(|_| {}).await;
     let secret = secret.unwrap();
     let code = signed_in_code(&env, &client.client_id, &[]).await;
-    let (_, first, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
-        .await;
+    let (_, first, _) = env.redeem(&client.client_id, &secret, &code).await;
     let old = first["refresh_token"].as_str().unwrap();
     let refresh = |rt: String| {
         let (id, secret) = (client.client_id.clone(), secret.clone());
         let env = &env;
-        async move {
-            env.token_form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &rt),
-                ("client_id", &id),
-                ("client_secret", &secret),
-            ])
-            .await
-        }
+        async move { env.refresh(&id, &secret, &rt).await }
     };
     let (status, second, _) = refresh(old.to_string()).await;
     assert_eq!(status, 200, "{second}");
@@ -550,13 +513,7 @@ async fn userinfo_takes_the_token_by_header_query_or_form_and_refuses_both() {
     let (client, secret) = env.client(|_| {}).await;
     let code = signed_in_code(&env, &client.client_id, &[]).await;
     let (_, tokens, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", secret.as_deref().unwrap()),
-        ])
+        .redeem(&client.client_id, secret.as_deref().unwrap(), &code)
         .await;
     let at = tokens["access_token"].as_str().unwrap();
     let by_header = env

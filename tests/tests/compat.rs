@@ -62,12 +62,11 @@ async fn a_public_client_must_use_pkce_and_then_authenticates_by_client_id_alone
     assert_eq!(status, 200, "{json}");
     // A public client sending a secret is refused.
     let (status, json, _) = env
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", json["refresh_token"].as_str().unwrap()),
-            ("client_id", &client.client_id),
-            ("client_secret", "x"),
-        ])
+        .refresh(
+            &client.client_id,
+            "x",
+            json["refresh_token"].as_str().unwrap(),
+        )
         .await;
     assert_eq!(
         (status, json["error"].as_str()),

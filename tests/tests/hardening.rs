@@ -11,15 +11,7 @@ async fn code_tokens(env: &Env, client_id: &str, secret: &str) -> serde_json::Va
     let q = browser
         .authorize_code(env, &authorize_url(client_id, &[]), EMAIL, PASSWORD)
         .await;
-    let (status, json, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("redirect_uri", REDIRECT),
-            ("client_id", client_id),
-            ("client_secret", secret),
-        ])
-        .await;
+    let (status, json, _) = env.redeem(client_id, secret, &q["code"]).await;
     assert_eq!(status, 200, "{json}");
     json
 }
@@ -151,15 +143,7 @@ async fn revocation_follows_rfc7009() {
             PASSWORD,
         )
         .await;
-    let (_, t2, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
-        .await;
+    let (_, t2, _) = env.redeem(&client.client_id, &secret, &q["code"]).await;
     let mut body = auth(t2["refresh_token"].as_str().unwrap());
     body.push(("token_type_hint".into(), "refresh_token".into()));
     assert_eq!(call(body).await.0, 200);
@@ -178,15 +162,7 @@ async fn revocation_follows_rfc7009() {
                 PASSWORD,
             )
             .await;
-        env.token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
-        .await
-        .1
+        env.redeem(&client.client_id, &secret, &q["code"]).await.1
     };
     let (other, other_secret) = env.client(|_| {}).await;
     let at3 = t3["access_token"].as_str().unwrap();
@@ -217,6 +193,44 @@ async fn revocation_follows_rfc7009() {
     )
     .await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn an_unknown_token_type_hint_is_ignored_and_every_token_type_searched() {
+    let env = env().await;
+    let (client, secret) = env.client(|_| {}).await;
+    let secret = secret.unwrap();
+    let t = code_tokens(&env, &client.client_id, &secret).await;
+    let at = t["access_token"].as_str().unwrap();
+    let (status, j) = post(
+        &env,
+        "/oauth/introspect",
+        &[
+            ("token", at),
+            ("token_type_hint", "id_token"),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_eq!((status, j["active"].as_bool()), (200, Some(true)));
+    let (status, _) = post(
+        &env,
+        "/oauth/revoke",
+        &[
+            ("token", at),
+            ("token_type_hint", "something_else"),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        userinfo_status(&env, at).await,
+        401,
+        "revoked despite the odd hint"
+    );
 }
 
 #[tokio::test]
@@ -261,12 +275,11 @@ async fn introspection_follows_rfc7662() {
     );
     // A rotated refresh token is no longer active.
     let (status, _, _) = env
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", t["refresh_token"].as_str().unwrap()),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
+        .refresh(
+            &client.client_id,
+            &secret,
+            t["refresh_token"].as_str().unwrap(),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -581,13 +594,11 @@ async fn disabling_a_client_refuses_new_grants_and_revokes_its_tokens() {
         .authorize_code(&env, &authorize_url(&other.client_id, &[]), EMAIL, PASSWORD)
         .await;
     let (_, kept, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &other.client_id),
-            ("client_secret", other_secret.as_deref().unwrap()),
-        ])
+        .redeem(
+            &other.client_id,
+            other_secret.as_deref().unwrap(),
+            &q["code"],
+        )
         .await;
 
     let revoked = shared::admin::disable_client(&env.state.store, &client.client_id)
@@ -602,12 +613,11 @@ async fn disabling_a_client_refuses_new_grants_and_revokes_its_tokens() {
         401
     );
     let (status, json, _) = env
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", t["refresh_token"].as_str().unwrap()),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
+        .refresh(
+            &client.client_id,
+            &secret,
+            t["refresh_token"].as_str().unwrap(),
+        )
         .await;
     assert_eq!(
         (status, json["error"].as_str()),

@@ -130,12 +130,11 @@ async fn the_whole_flow_logs_no_secret() {
         ])
         .await;
     let (_, r, _) = env
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", p["refresh_token"].as_str().unwrap()),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
+        .refresh(
+            &client.client_id,
+            &secret,
+            p["refresh_token"].as_str().unwrap(),
+        )
         .await;
     for j in [&t, &p, &r] {
         for k in ["access_token", "refresh_token"] {

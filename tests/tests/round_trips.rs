@@ -57,15 +57,7 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
         "client ∥ session, consent, code"
     );
 
-    let (status, t, _) = env
-        .token_form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &q["code"]),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
-        .await;
+    let (status, t, _) = env.redeem(&client.client_id, &secret, &q["code"]).await;
     assert_eq!(status, 200);
     let rt = report("authorization_code grant", store.round_trips());
     assert_eq!(
@@ -75,12 +67,11 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
     );
 
     let (status, r, _) = env
-        .token_form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", t["refresh_token"].as_str().unwrap()),
-            ("client_id", &client.client_id),
-            ("client_secret", &secret),
-        ])
+        .refresh(
+            &client.client_id,
+            &secret,
+            t["refresh_token"].as_str().unwrap(),
+        )
         .await;
     assert_eq!(status, 200);
     let rt = report("refresh_token grant", store.round_trips());
