@@ -32,7 +32,7 @@ export ISSUER="http://127.0.0.1:$OURS_PORT"
 target/release/oauthctl table create >/dev/null
 secret=$(target/release/oauthctl client create --name peer --id peer --grant client_credentials --scope read |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
-setsid cargo lambda watch --release --disable-cors --ignore-changes -A 127.0.0.1 -P "$OURS_PORT" \
+setsid cargo lambda watch --release --concurrency "$CONNS" --disable-cors --ignore-changes -A 127.0.0.1 -P "$OURS_PORT" \
     >test-output/bench-watch.log 2>&1 &
 PIDS+=("$!")
 wait_for_port "$OURS_PORT" 120

@@ -11,9 +11,13 @@ cd "$(dirname "$0")/.."
 #   (API Gateway, cargo lambda watch) with 404 before any function runs.
 # - missing_required_header, ignored_auth: client authentication is Basic *or* the
 #   body (client_secret_post) *or* none for public clients, so no header is required.
+# GET /openapi.yaml is left out: it takes no input, tests/e2e/test_routes.py checks it
+# byte for byte, and cargo lambda watch intermittently stalls relaying its 17 KB body
+# to concurrent clients although the function answers at once (its log shows 200).
 SCHEMATHESIS_HOOKS="" schemathesis run openapi.yaml \
     --url "$1" \
     --auth "$2" \
+    --exclude-path /openapi.yaml \
     --checks all \
     --exclude-checks positive_data_acceptance,unsupported_method,missing_required_header,ignored_auth \
     --phases examples,coverage,fuzzing \

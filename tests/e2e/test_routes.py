@@ -39,3 +39,13 @@ def test_wrong_basic_credentials_get_401_with_a_basic_challenge():
     assert r.status_code == 401
     assert r.json()["error"] == "invalid_client"
     assert r.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_openapi_document_is_served_byte_for_byte_through_the_router():
+    """Regression: without `charset=utf-8` lambda_http mangled the document's
+    non-ASCII characters and the body no longer matched its Content-Length."""
+    import pathlib
+    r = requests.get(f"{BASE}/openapi.yaml", timeout=30)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/yaml; charset=utf-8"
+    assert r.content == (pathlib.Path(__file__).resolve().parents[2] / "openapi.yaml").read_bytes()

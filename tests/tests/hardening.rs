@@ -331,7 +331,10 @@ async fn the_openapi_document_is_served_whatever_authorization_header_comes_with
     for headers in [vec![], vec![("authorization", "Basic Zm9vOmJhcg==")]] {
         let resp = env.userinfo(get("/openapi.yaml", &headers)).await;
         assert_eq!(resp.status(), 200);
-        assert_eq!(header_str(&resp, "content-type"), Some("application/yaml"));
+        assert_eq!(
+            header_str(&resp, "content-type"),
+            Some("application/yaml; charset=utf-8")
+        );
         assert!(body_text(&resp).starts_with("openapi: 3.1"));
         let meta = env
             .userinfo(get("/.well-known/oauth-authorization-server", &headers))

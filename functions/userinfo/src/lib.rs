@@ -20,11 +20,11 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     let path = req.uri().path();
     let resp = if path.ends_with("/.well-known/oauth-authorization-server") {
         public_document(
-            "application/json",
+            "application/json; charset=utf-8",
             shared::introspect::metadata(state).to_string(),
         )
     } else if path.ends_with("/openapi.yaml") {
-        public_document("application/yaml", OPENAPI.to_string())
+        public_document("application/yaml; charset=utf-8", OPENAPI.to_string())
     } else if req.method() == Method::GET || req.method() == Method::POST {
         match bearer(&req) {
             Ok(Bearer::Token(t)) => match userinfo::claims(state, &t).await {
@@ -70,6 +70,8 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 /// A document that is the same for everyone: cacheable, no credentials looked at.
+/// The charset must be named: lambda_http decodes a text body by it, and without
+/// one a UTF-8 body (the OpenAPI document has `§`) would be mangled.
 fn public_document(content_type: &'static str, body: String) -> Response<Body> {
     let mut r = Response::new(Body::Text(body));
     let h = r.headers_mut();
