@@ -20,7 +20,7 @@ SCHEMATHESIS_HOOKS="" schemathesis run openapi.yaml \
     --exclude-path /openapi.yaml \
     --checks all \
     --exclude-checks positive_data_acceptance,unsupported_method,missing_required_header,ignored_auth \
-    --phases examples,coverage,fuzzing \
+    --phases examples,coverage,fuzzing,stateful \
     --max-examples "${ST_MAX_EXAMPLES:-25}" \
     --workers 2 \
     --request-timeout 30 \
