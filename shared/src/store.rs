@@ -6,7 +6,8 @@
 //! client secrets) are stored only as their SHA-256.
 
 use crate::error::StoreError;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, DeleteRequest,
@@ -18,7 +19,6 @@ use aws_sdk_dynamodb::Client as Ddb;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -222,11 +222,10 @@ pub struct Store {
     calls: Arc<Calls>,
 }
 
-/// Counts DynamoDB requests; with recording on, also keeps each one's interval so
-/// that concurrent requests can be told from sequential round trips.
+/// With recording on, keeps each DynamoDB request's interval so that concurrent
+/// requests can be told from sequential round trips.
 #[derive(Debug, Default)]
 pub struct Calls {
-    count: AtomicU64,
     recording: bool,
     intervals: std::sync::Mutex<Vec<(std::time::Instant, std::time::Instant)>>,
 }
@@ -271,7 +270,7 @@ impl Calls {
     }
 }
 
-/// Wraps a request future so the store counts (and optionally times) it.
+/// Wraps a request future so the store can time it (when recording).
 trait Timed: std::future::Future + Sized {
     fn timed(self, store: &Store) -> impl std::future::Future<Output = Self::Output> {
         let calls = store.calls.clone();
@@ -279,7 +278,6 @@ trait Timed: std::future::Future + Sized {
         // keeps every caller's future (and stack) small.
         let request = Box::pin(self);
         async move {
-            calls.count.fetch_add(1, Ordering::Relaxed);
             if !calls.recording {
                 return request.await;
             }
@@ -394,11 +392,6 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
-    }
-
-    /// How many DynamoDB requests this store has sent.
-    pub fn request_count(&self) -> u64 {
-        self.calls.count.load(Ordering::Relaxed)
     }
 
     // -- generic -----------------------------------------------------------
@@ -635,22 +628,6 @@ impl Store {
         Ok(())
     }
 
-    /// The TTL attribute configured on the table, if TTL is on.
-    pub async fn ttl_attribute(&self) -> Result<Option<String>, StoreError> {
-        let ttl = self
-            .ddb
-            .describe_time_to_live()
-            .table_name(&self.table)
-            .send()
-            .timed(self)
-            .await
-            .map_err(unavailable)?;
-        Ok(ttl
-            .time_to_live_description()
-            .and_then(|d| d.attribute_name())
-            .map(str::to_string))
-    }
-
     /// The raw item under a key, for tests and the admin CLI.
     pub async fn raw_item(&self, pk: &str) -> Result<Option<Item>, StoreError> {
         self.get_raw(pk).await
@@ -794,13 +771,15 @@ impl Store {
             Err(e) => {
                 let cancelled_by_condition = e
                     .as_service_error()
-                    .filter(|se| se.is_transaction_canceled_exception())
-                    .map(|se| {
-                        se.message()
-                            .unwrap_or_default()
-                            .contains("ConditionalCheckFailed")
+                    .and_then(|se| match se {
+                        TransactWriteItemsError::TransactionCanceledException(tc) => Some(tc),
+                        _ => None,
                     })
-                    .unwrap_or(false);
+                    .is_some_and(|tc| {
+                        tc.cancellation_reasons()
+                            .iter()
+                            .any(|r| r.code() == Some("ConditionalCheckFailed"))
+                    });
                 if cancelled_by_condition {
                     Err(StoreError::AlreadyExists)
                 } else {
@@ -852,30 +831,45 @@ impl Store {
             false,
         )
         .await?;
-        let mut keys = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .ddb
-                .query()
-                .table_name(&self.table)
-                .index_name(FAMILY_INDEX)
-                .key_condition_expression("#f = :f")
-                .expression_attribute_names("#f", "family")
-                .expression_attribute_values(":f", s(family))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .timed(self)
-                .await
-                .map_err(unavailable)?;
-            keys.extend(pk_values(out.items()));
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
+        let keys = self
+            .collect_pks(|start| async move {
+                let out = self
+                    .ddb
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(FAMILY_INDEX)
+                    .key_condition_expression("#f = :f")
+                    .expression_attribute_names("#f", "family")
+                    .expression_attribute_values(":f", s(family))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .timed(self)
+                    .await
+                    .map_err(unavailable)?;
+                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+            })
+            .await?;
         self.delete_keys(&keys).await?;
         Ok(keys.len())
+    }
+
+    /// Follows a paginated Query or Scan (`page` fetches the page after a start
+    /// key) and collects every item's `pk`.
+    async fn collect_pks<F, Fut>(&self, mut page: F) -> Result<Vec<String>, StoreError>
+    where
+        F: FnMut(Option<Item>) -> Fut,
+        Fut: std::future::Future<Output = Result<(Vec<Item>, Option<Item>), StoreError>>,
+    {
+        let mut keys = Vec::new();
+        let mut start = None;
+        loop {
+            let (items, last) = page(start.take()).await?;
+            keys.extend(pk_values(&items));
+            match last {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(keys),
+            }
+        }
     }
 
     /// Deletes items by key, 25 per BatchWriteItem, retrying unprocessed ones.
@@ -925,31 +919,28 @@ impl Store {
     /// refresh token of a client. A Scan, paid once per disable, so the hot path
     /// carries no index for it.
     pub async fn revoke_client_tokens(&self, client_id: &str) -> Result<usize, StoreError> {
-        let mut keys = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .ddb
-                .scan()
-                .table_name(&self.table)
-                .projection_expression("pk")
-                .filter_expression(
-                    "client_id = :c AND (begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
-                )
-                .expression_attribute_values(":c", s(client_id))
-                .expression_attribute_values(":at", s("at#"))
-                .expression_attribute_values(":rt", s("rt#"))
-                .expression_attribute_values(":code", s("code#"))
-                .set_exclusive_start_key(start.take())
-                .send().timed(self)
-                .await
-                .map_err(unavailable)?;
-            keys.extend(pk_values(out.items()));
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
+        let keys = self
+            .collect_pks(|start| async move {
+                let out = self
+                    .ddb
+                    .scan()
+                    .table_name(&self.table)
+                    .projection_expression("pk")
+                    .filter_expression(
+                        "client_id = :c AND (begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
+                    )
+                    .expression_attribute_values(":c", s(client_id))
+                    .expression_attribute_values(":at", s("at#"))
+                    .expression_attribute_values(":rt", s("rt#"))
+                    .expression_attribute_values(":code", s("code#"))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .timed(self)
+                    .await
+                    .map_err(unavailable)?;
+                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+            })
+            .await?;
         self.delete_keys(&keys).await?;
         Ok(keys.len())
     }

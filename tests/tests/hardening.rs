@@ -658,3 +658,33 @@ async fn token_and_userinfo_answer_cors_preflights_and_authorize_does_not_send_c
     let page = env.authorize(get(&authorize_url("nope", &[]), &[])).await;
     assert!(header_str(&page, "access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn a_token_write_into_a_revoked_family_is_refused_by_the_transaction() {
+    use shared::store::{Grant, TokenItem};
+    let env = env().await;
+    let family = shared::crypto::random_id();
+    let item = |key: String| TokenItem {
+        pk: key,
+        client_id: "c".into(),
+        family: family.clone(),
+        grant: Grant::default(),
+        iat: shared::now(),
+        expires_at: None,
+        used_at: None,
+    };
+    let store = &env.state.store;
+    let before = item(shared::store::access_key(&shared::crypto::random_token()));
+    assert_eq!(store.put_tokens(&before, None).await, Ok(()));
+    store.revoke_family(&family).await.unwrap();
+    let after = item(shared::store::access_key(&shared::crypto::random_token()));
+    assert_eq!(
+        store.put_tokens(&after, None).await,
+        Err(shared::StoreError::AlreadyExists)
+    );
+    assert!(store.raw_item(&after.pk).await.unwrap().is_none());
+    assert!(
+        store.raw_item(&before.pk).await.unwrap().is_none(),
+        "revoked with the family"
+    );
+}
