@@ -8,7 +8,13 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_tools
 mkdir -p test-output
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+# wrk: the load generator for the side-by-side; valgrind: callgrind instruction counts.
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v valgrind >/dev/null || missing+=(valgrind)
+if ((${#missing[@]})); then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 MOTO_PORT=$(free_port)
 local_aws_env "$MOTO_PORT"
 start_moto "$MOTO_PORT" test-output/bench-moto.log

@@ -4,6 +4,8 @@
 //! Needs a local DynamoDB API (`AWS_ENDPOINT_URL_DYNAMODB`, started by
 //! infra/bench.sh) and the release `bootstrap`s (`target/release/{authorize,token,userinfo}`).
 
+mod cpu;
+
 use base64::Engine;
 use lambda_http::Request;
 use oauth_tests::{form, get, json_body as json_of};
@@ -398,59 +400,10 @@ async fn warm(n: usize) -> Vec<Value> {
         out.push(all.summary(stage.name()));
     }
 
-    // The code grant's DynamoDB calls alone (the same three, through the same SDK
-    // client), so the handler's own CPU can be told from the SDK's.
-    let mut sdk_only = Vec::new();
-    let mut done = 0;
-    while done < n {
-        let f = fixture(&format!("bench-{}", shared::crypto::random_id())).await;
-        let batch = PER_TABLE.min(n - done);
-        for _ in 0..batch {
-            let code = fresh_code(&f).await;
-            let c0 = thread_cpu();
-            let store = &f.state.store;
-            let (client, consumed) = tokio::join!(
-                store.get_client(&f.client_id),
-                store.consume_code(&code, &f.client_id)
-            );
-            assert!(client.unwrap().is_some());
-            let store::Consumed::Fresh(item, _) = consumed.unwrap() else {
-                panic!("code not consumed")
-            };
-            let token = |prefix: fn(&str) -> String| store::TokenItem {
-                pk: prefix(&shared::crypto::random_token()),
-                client_id: f.client_id.clone(),
-                family: item.family.clone(),
-                grant: item.grant.clone(),
-                iat: shared::now(),
-                expires_at: Some(shared::now() + 3600),
-                used_at: None,
-            };
-            // A transaction retried by the SDK after a slow attempt fails its own
-            // `attribute_not_exists` on moto (DynamoDB would honour the SDK's
-            // ClientRequestToken); such a sample measures a retry, so it is skipped.
-            let written = store
-                .put_tokens(&token(store::access_key), Some(&token(store::refresh_key)))
-                .await;
-            if written.is_ok() {
-                sdk_only.push((thread_cpu() - c0).as_secs_f64() * 1e6);
-            }
-        }
-        f.state.store.delete_table().await.expect("delete table");
-        done += batch;
-    }
-    sdk_only.sort_by(f64::total_cmp);
-    let sdk_p50 = percentile(&sdk_only, 50.0);
-    let code_p50 = out
-        .iter()
-        .find(|r| r["endpoint"] == Stage::CodeGrant.name())
-        .and_then(|r| r["cpu_us_p50"].as_f64())
-        .unwrap_or(f64::NAN);
-    out.push(json!({
-        "endpoint": "code grant: handler CPU excluding the SDK (estimate)",
-        "sdk_cpu_us_p50": sdk_p50,
-        "handler_cpu_us_p50": code_p50 - sdk_p50,
-    }));
+    // Handler CPU with the I/O taken out (canned DynamoDB answers), natively and
+    // as callgrind instruction counts, the SDK's share told apart.
+    eprintln!("handler CPU: code grant with a canned DynamoDB connector (native and callgrind)");
+    out.push(cpu::measure(n));
 
     // Argon2id alone, reported apart from the handler CPU.
     let hash = shared::crypto::hash_password(PASSWORD);
@@ -632,6 +585,13 @@ fn lambda_cost(ms: f64, mb: f64) -> f64 {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("cpu") {
+        let mode = std::env::args()
+            .skip_while(|a| a != "--mode")
+            .nth(1)
+            .unwrap_or_else(|| "code".into());
+        return cpu::main(&mode, arg("--iterations", 1000), arg("--warmup", 200)).await;
+    }
     if std::env::var("RUST_LOG").is_err() {
         std::env::set_var("RUST_LOG", "error");
     }

@@ -24,17 +24,13 @@ pub fn random_id() -> String {
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)
         .expect("OS RNG");
-    hex(&bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// SHA-256 of a secret value, hex: the only form in which codes, tokens, session
 /// cookies and client secrets are stored.
 pub fn sha256_hex(value: &str) -> String {
-    hex(&Sha256::digest(value.as_bytes()))
+    hex::encode(Sha256::digest(value.as_bytes()))
 }
 
 /// The consent form's CSRF token for a session: SHA-256 of the (256-bit random)
@@ -108,6 +104,20 @@ mod tests {
         let a = random_token();
         assert_eq!(a.len(), 43);
         assert_ne!(a, random_token());
+    }
+
+    #[test]
+    fn stored_hashes_are_lowercase_hex_sha256() {
+        // FIPS 180-2 test vector: stored keys of existing tables depend on this form.
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let id = random_id();
+        assert_eq!(id.len(), 32);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     }
 
     #[test]

@@ -746,19 +746,24 @@ impl Store {
             )
             .build()];
         for t in std::iter::once(access).chain(refresh) {
-            items.push(
-                TransactWriteItem::builder()
-                    .put(
-                        Put::builder()
-                            .table_name(&self.table)
-                            .set_item(Some(encode(t)?))
-                            .condition_expression("attribute_not_exists(pk)")
-                            .build()
-                            .map_err(unavailable)?,
-                    )
-                    .build(),
-            );
+            items.push(self.put_new_in_transaction(t)?);
         }
+        self.transact(items).await
+    }
+
+    /// A transaction's `Put` of a token under a key not taken yet.
+    fn put_new_in_transaction(&self, token: &TokenItem) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(encode(token)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// One `TransactWriteItems`; a condition that failed is `Err(AlreadyExists)`.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
         match self
             .ddb
             .transact_write_items()
@@ -787,6 +792,26 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// Writes the tokens of a grant family that starts with this request (password
+    /// and client_credentials grants): no replay can have revoked it, so there is
+    /// no family condition to check. A lone access token is one `PutItem` (1 WRU
+    /// instead of a transaction's 4); with a refresh token, both are written in one
+    /// transaction so that a grant is never half written.
+    pub async fn put_new_family_tokens(
+        &self,
+        access: &TokenItem,
+        refresh: Option<&TokenItem>,
+    ) -> Result<(), StoreError> {
+        let Some(refresh) = refresh else {
+            return self.put(access, true).await;
+        };
+        let items = vec![
+            self.put_new_in_transaction(access)?,
+            self.put_new_in_transaction(refresh)?,
+        ];
+        self.transact(items).await
     }
 
     /// The live access token for a bearer value.

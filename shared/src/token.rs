@@ -244,7 +244,14 @@ async fn authorization_code(
         }
         (None, None) => {}
     }
-    issue(state, client, &item.family, item.grant, true).await
+    issue(
+        state,
+        client,
+        Family::Existing(&item.family),
+        item.grant,
+        true,
+    )
+    .await
 }
 
 /// RFC 6749 §6 with rotation: the old refresh token is consumed; its replay revokes the family.
@@ -302,7 +309,7 @@ async fn refresh_token(
     };
     let mut grant = item.grant;
     grant.scope = scope::narrow(params.get("scope"), &grant.scope)?;
-    issue(state, client, &item.family, grant, true).await
+    issue(state, client, Family::Existing(&item.family), grant, true).await
 }
 
 /// Tenants are short identifiers (seed 002's `partnerId`).
@@ -422,7 +429,7 @@ async fn password(
         tenant: Some(user.tenant),
         claims: Some(user.claims),
     };
-    issue(state, &client, &crypto::random_id(), grant, true).await
+    issue(state, &client, Family::New, grant, true).await
 }
 
 /// RFC 6749 §4.4: confidential clients acting for themselves; no refresh token.
@@ -444,7 +451,7 @@ async fn client_credentials_grant(
         scope: scopes,
         ..Grant::default()
     };
-    issue(state, client, &crypto::random_id(), grant, false).await
+    issue(state, client, Family::New, grant, false).await
 }
 
 /// A lifetime: the client's own, else the deployment's; 0 means never expires.
@@ -455,22 +462,39 @@ fn lifetime(client_ttl: Option<i64>, default: i64) -> Option<i64> {
     }
 }
 
+/// The grant family the issued tokens belong to.
+#[derive(Clone, Copy)]
+enum Family<'a> {
+    /// A code's or refresh token's family: a replay may revoke it while we issue.
+    Existing(&'a str),
+    /// A family that starts with this request (password, client_credentials).
+    New,
+}
+
 /// Writes a new access token (and refresh token when the client has that grant
-/// and `with_refresh`) in one transaction.
+/// and `with_refresh`), all or nothing.
 async fn issue(
     state: &State,
     client: &Client,
-    family: &str,
+    family: Family<'_>,
     grant: Grant,
     with_refresh: bool,
 ) -> Result<TokenResponse, OAuthError> {
     let now = crate::now();
+    let new_family;
+    let family_id = match family {
+        Family::Existing(id) => id,
+        Family::New => {
+            new_family = crypto::random_id();
+            &new_family
+        }
+    };
     let access = crypto::random_token();
     let access_ttl = lifetime(client.access_ttl, state.config.access_ttl);
     let at = TokenItem {
         pk: store::access_key(&access),
         client_id: client.client_id.clone(),
-        family: family.to_string(),
+        family: family_id.to_string(),
         grant: grant.clone(),
         iat: now,
         expires_at: access_ttl.map(|t| now + t),
@@ -482,13 +506,17 @@ async fn issue(
         expires_at: lifetime(client.refresh_ttl, state.config.refresh_ttl).map(|t| now + t),
         ..at.clone()
     });
-    match state.store.put_tokens(&at, rt.as_ref()).await {
+    let written = match family {
+        Family::Existing(_) => state.store.put_tokens(&at, rt.as_ref()).await,
+        Family::New => state.store.put_new_family_tokens(&at, rt.as_ref()).await,
+    };
+    match written {
         Ok(()) => {}
         // A replay of this grant's code or refresh token revoked the family while
         // this request, which consumed it first, was in flight. Linearised, this
         // issuance came before that revocation: the response stands, and the tokens
         // are revoked with the family, so they are never stored.
-        Err(crate::error::StoreError::AlreadyExists) => {
+        Err(crate::error::StoreError::AlreadyExists) if matches!(family, Family::Existing(_)) => {
             tracing::warn!(client_id = %client.client_id, "tokens issued into a family revoked meanwhile: not stored");
         }
         Err(e) => return Err(e.into()),

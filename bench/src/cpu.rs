@@ -1,0 +1,351 @@
+//! Handler CPU per request with the I/O taken out: the token function's code grant
+//! runs against a DynamoDB connector that answers from memory, so every cycle
+//! spent is the handler's own or the AWS SDK's (building, signing and parsing the
+//! three requests), never waiting.
+//!
+//! `bench cpu --mode code|code-sdk --iterations N` runs one mode and prints a JSON
+//! line; the main harness runs it natively for microseconds and under
+//! `valgrind --tool=callgrind` for instruction counts (two iteration counts, the
+//! difference divided by the difference: start-up and setup cancel out).
+//! `code-sdk` makes the same three DynamoDB calls through the same client with the
+//! same answers, so `code − code-sdk` is the handler's own work.
+
+use crate::{percentile, post, thread_cpu, REDIRECT};
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_runtime_api::shared::IntoShared;
+use aws_smithy_types::body::SdkBody;
+use serde_json::{json, Map, Value};
+use shared::store::{self, CodeItem, Grant, Store, TokenItem};
+use shared::{Config, State};
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::Instant;
+
+const CLIENT_ID: &str = "bench-cpu";
+const SECRET: &str = "bench-cpu-secret-0123456789abcdef";
+/// The code the request presents; the connector answers for it whatever its key.
+const CODE: &str = "bench-cpu-code-0123456789abcdef0123456789abcdef";
+
+/// Answers DynamoDB's JSON protocol from memory, by `X-Amz-Target`.
+#[derive(Debug, Clone)]
+struct Canned {
+    get_item: String,
+    update_item: String,
+}
+
+impl HttpConnector for Canned {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let target = request.headers().get("x-amz-target").unwrap_or_default();
+        let body = match target.rsplit('.').next() {
+            Some("GetItem") => self.get_item.clone(),
+            Some("UpdateItem") => self.update_item.clone(),
+            Some("TransactWriteItems" | "PutItem") => "{}".to_string(),
+            _ => {
+                let e = format!("the canned connector has no answer for {target:?}");
+                return HttpConnectorFuture::ready(Err(ConnectorError::other(e.into(), None)));
+            }
+        };
+        let mut response = HttpResponse::new(
+            StatusCode::try_from(200).expect("status"),
+            SdkBody::from(body),
+        );
+        response
+            .headers_mut()
+            .insert("content-type", "application/x-amz-json-1.0");
+        HttpConnectorFuture::ready(Ok(response))
+    }
+}
+
+impl HttpClient for Canned {
+    fn http_connector(
+        &self,
+        _: &HttpConnectorSettings,
+        _: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.clone().into_shared()
+    }
+}
+
+/// An attribute value in DynamoDB's wire JSON.
+fn wire(v: &AttributeValue) -> Value {
+    match v {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        AttributeValue::Null(b) => json!({ "NULL": b }),
+        AttributeValue::Ss(v) => json!({ "SS": v }),
+        AttributeValue::Ns(v) => json!({ "NS": v }),
+        AttributeValue::L(v) => json!({ "L": v.iter().map(wire).collect::<Vec<_>>() }),
+        AttributeValue::M(m) => json!({ "M": wire_item(m) }),
+        other => panic!("no wire form for {other:?} in the benchmark's items"),
+    }
+}
+
+fn wire_item(item: &HashMap<String, AttributeValue>) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(k, v)| (k.clone(), wire(v)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+fn item_json<T: serde::Serialize>(field: &str, value: &T) -> String {
+    let item: HashMap<String, AttributeValue> = serde_dynamo::to_item(value).expect("item");
+    json!({ field: wire_item(&item) }).to_string()
+}
+
+/// The production SDK configuration with the connector swapped for [`Canned`].
+async fn state() -> State {
+    let now = shared::now();
+    let client = store::Client {
+        pk: store::Client::key(CLIENT_ID),
+        client_id: CLIENT_ID.into(),
+        name: "Bench CPU".into(),
+        secret_hash: Some(shared::crypto::sha256_hex(SECRET)),
+        redirect_uris: vec![REDIRECT.into()],
+        scopes: vec!["read".into(), "write".into()],
+        default_scopes: vec![],
+        grants: vec!["authorization_code".into(), "refresh_token".into()],
+        access_ttl: None,
+        refresh_ttl: None,
+        disabled: false,
+        created_at: now,
+    };
+    let code = CodeItem {
+        pk: store::code_key(CODE),
+        client_id: CLIENT_ID.into(),
+        family: shared::crypto::random_id(),
+        grant: Grant {
+            scope: vec!["read".into()],
+            sub: Some("0f5e8c1a-sub".into()),
+            username: Some("bench@example.com".into()),
+            tenant: Some("default".into()),
+            claims: Some(r#"{"role":"AGENT"}"#.into()),
+        },
+        redirect_uri: REDIRECT.into(),
+        redirect_uri_given: true,
+        code_challenge: None,
+        // Far enough ahead for any run; `used_at` as the consuming update returns it.
+        expires_at: now + 86_400,
+        used_at: Some(now * 1000),
+    };
+    let canned = Canned {
+        get_item: item_json("Item", &client),
+        update_item: item_json("Attributes", &code),
+    };
+    let conf = aws_sdk_dynamodb::config::Builder::from(&store::sdk_config().await)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDBENCH", "bench", None, None, "bench"))
+        .endpoint_url("http://127.0.0.1:1")
+        .http_client(SharedHttpClient::new(canned))
+        .build();
+    let store = Store::new(aws_sdk_dynamodb::Client::from_conf(conf), "bench-cpu");
+    State::new(Config::new("bench-cpu", "http://127.0.0.1:9000"), store)
+}
+
+/// One code grant through the token function's handler.
+async fn code_grant(st: &State) {
+    let req = post(
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", CODE),
+            ("redirect_uri", REDIRECT),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+        ],
+    );
+    let resp = token::handle(st, req).await;
+    assert_eq!(resp.status(), 200, "code grant: {:?}", resp.body());
+}
+
+/// The same grant's three DynamoDB calls alone, as the handler makes them.
+async fn code_grant_sdk_only(st: &State) {
+    let (client, consumed) = tokio::join!(
+        st.store.get_client(CLIENT_ID),
+        st.store.consume_code(CODE, CLIENT_ID)
+    );
+    assert!(client.expect("client").is_some());
+    let store::Consumed::Fresh(item, _) = consumed.expect("consume") else {
+        panic!("code not consumed")
+    };
+    let token = |key: fn(&str) -> String| TokenItem {
+        pk: key(&shared::crypto::random_token()),
+        client_id: CLIENT_ID.into(),
+        family: item.family.clone(),
+        grant: item.grant.clone(),
+        iat: shared::now(),
+        expires_at: Some(shared::now() + 3600),
+        used_at: None,
+    };
+    st.store
+        .put_tokens(&token(store::access_key), Some(&token(store::refresh_key)))
+        .await
+        .expect("put tokens");
+}
+
+/// `bench cpu --mode code|code-sdk --iterations N [--warmup W]`: prints
+/// `{"mode", "iterations", "us_p50", "us_mean", "cpu_us_p50"}`.
+pub async fn main(mode: &str, iterations: usize, warmup: usize) {
+    let st = state().await;
+    let mut wall = Vec::with_capacity(iterations);
+    let mut cpu = Vec::with_capacity(iterations);
+    for i in 0..warmup + iterations {
+        let (t0, c0) = (Instant::now(), thread_cpu());
+        match mode {
+            "code" => code_grant(&st).await,
+            "code-sdk" => code_grant_sdk_only(&st).await,
+            other => panic!("unknown mode {other}"),
+        }
+        if i >= warmup {
+            wall.push(t0.elapsed().as_secs_f64() * 1e6);
+            cpu.push((thread_cpu() - c0).as_secs_f64() * 1e6);
+        }
+    }
+    let mean = wall.iter().sum::<f64>() / wall.len().max(1) as f64;
+    wall.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        json!({ "mode": mode, "iterations": iterations, "us_p50": percentile(&wall, 50.0),
+                "us_mean": mean, "cpu_us_p50": percentile(&cpu, 50.0) })
+    );
+}
+
+/// Instructions of one `bench cpu` run under callgrind (`None` without valgrind).
+fn callgrind_instructions(mode: &str, iterations: usize) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::env::temp_dir().join(format!(
+        "bench-callgrind-{mode}-{iterations}-{}.out",
+        std::process::id()
+    ));
+    let status = Command::new("valgrind")
+        .args(["--tool=callgrind", "--quiet"])
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(&exe)
+        .args([
+            "cpu",
+            "--mode",
+            mode,
+            "--iterations",
+            &iterations.to_string(),
+        ])
+        .args(["--warmup", "0"])
+        .env("RUST_LOG", "error")
+        .env("AWS_REGION", "us-east-1")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    let text = std::fs::read_to_string(&out).ok();
+    std::fs::remove_file(&out).ok();
+    if !status.success() {
+        eprintln!("callgrind run of {mode} x{iterations} failed: {status}");
+        return None;
+    }
+    text?
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("summary: ")
+                .or_else(|| l.strip_prefix("totals: "))
+        })
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Runs `bench cpu` natively and under callgrind for both modes; one report row.
+///
+/// Native timings on a shared or frequency-scaled machine wander by ±40% from run
+/// to run, so the two modes run interleaved five times and the best p50 of each
+/// counts. Instruction counts are the stable figure; the handler's own share in
+/// microseconds is its instructions at the code grant's measured time per
+/// instruction.
+pub fn measure(iterations: usize) -> Value {
+    let exe = std::env::current_exe().expect("current exe");
+    let native = |mode: &str| -> f64 {
+        let out = Command::new(&exe)
+            .args([
+                "cpu",
+                "--mode",
+                mode,
+                "--iterations",
+                &iterations.to_string(),
+            ])
+            .args(["--warmup", "200"])
+            .env("RUST_LOG", "error")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .expect("run bench cpu");
+        assert!(out.status.success(), "bench cpu --mode {mode} failed");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("bench cpu output");
+        v["us_p50"].as_f64().unwrap_or(f64::NAN)
+    };
+    let (mut code_us, mut sdk_us) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..5 {
+        code_us = code_us.min(native("code"));
+        sdk_us = sdk_us.min(native("code-sdk"));
+    }
+    // Instructions per request: two runs, 20 and 120 requests; the difference is
+    // 100 requests with every fixed cost (process start, SDK config) cancelled.
+    let per_request = |mode: &str| -> Option<f64> {
+        let (a, b) = (
+            callgrind_instructions(mode, 20)?,
+            callgrind_instructions(mode, 120)?,
+        );
+        Some((b as f64 - a as f64) / 100.0)
+    };
+    let (code_ir, sdk_ir) = (per_request("code"), per_request("code-sdk"));
+    let own_ir = code_ir.zip(sdk_ir).map(|(c, s)| c - s);
+    let own_us = own_ir.zip(code_ir).map(|(o, c)| o * code_us / c);
+    json!({
+        "endpoint": "code grant CPU, no I/O (canned DynamoDB connector)",
+        "iterations": iterations,
+        "handler_incl_sdk_us_p50": code_us,
+        "sdk_calls_alone_us_p50": sdk_us,
+        "handler_incl_sdk_instructions": code_ir,
+        "sdk_calls_alone_instructions": sdk_ir,
+        "handler_own_instructions": own_ir,
+        "handler_own_us_estimate": own_us,
+        "goal_us": 100,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The canned connector carries a whole code grant (200 with tokens) and the
+    /// SDK-only path, so the CPU figures measure the real handler path.
+    #[tokio::test(flavor = "current_thread")]
+    async fn code_grant_runs_against_the_canned_connector() {
+        let st = state().await;
+        let resp = token::handle(
+            &st,
+            post(
+                "/oauth/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", CODE),
+                    ("redirect_uri", REDIRECT),
+                    ("client_id", CLIENT_ID),
+                    ("client_secret", SECRET),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        let body = oauth_tests::json_body(&resp);
+        assert_eq!(body["token_type"], "Bearer");
+        assert!(body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() == 43));
+        code_grant_sdk_only(&st).await;
+    }
+}
