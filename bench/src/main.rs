@@ -704,8 +704,11 @@ async fn main() {
             .and_then(|r| r["p50_ms"].as_f64())
             .unwrap_or(0.0)
     };
-    // (grant, function memory MB, measured endpoint, RRU, WRU) — see README "Costs" for the unit arithmetic.
+    // (grant, function memory MB, measured endpoint, RRU, WRU). Reads are strongly
+    // consistent (1 RRU each, items < 4 KB); transactional writes cost 2 WRU per item;
+    // every code and token also writes its KEYS_ONLY `family-index` entry (1 WRU).
     let grants = [
+        // client read; consume 1 + transaction (check 2, access 2, refresh 2) + 2 GSI
         (
             "authorization_code (token call)",
             1024.0,
@@ -713,20 +716,23 @@ async fn main() {
             1.0,
             9.0,
         ),
+        // the same shape as the code grant
         ("refresh_token", 1024.0, "refresh_token grant", 1.0, 9.0),
+        // client, user, lockout counter; transaction (access 2, refresh 2) + 2 GSI
         (
             "password",
             1024.0,
             "password grant (incl. Argon2id)",
             3.0,
-            8.0,
+            6.0,
         ),
+        // client; one PutItem 1 + 1 GSI
         (
             "client_credentials",
             1024.0,
             "client_credentials grant",
             1.0,
-            5.0,
+            2.0,
         ),
         ("userinfo", 128.0, "userinfo", 1.0, 0.0),
     ];
