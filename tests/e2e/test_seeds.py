@@ -169,3 +169,25 @@ def test_seed_003_belladati_post_authorize_and_query_string_token_request():
     assert tok["access_token"] and tok["token_type"].lower() == "bearer"
     assert tok["expires_in"] == 3600
     assert tok["refresh_token"]
+
+
+def test_seed_003_example_url_as_written_request_new():
+    """Seed 003's example authorization URL, path `/auth/oauth/request:new` and all,
+    leads through sign-in and consent to its redirect URI with a code and the state."""
+    client_id = str(unique("82081"))
+    redirect = "http://service.belladati.com/auth"
+    oauthctl("client", "create", "--name", "BellaDati", "--id", client_id, "--redirect-uri", redirect)
+    email = f"{unique('b')}@example.com"
+    oauthctl("user", "create", "--email", email, "--password", "pw-003")
+
+    s = requests.Session()
+    url = (f"{BASE}/auth/oauth/request:new?client_id={client_id}"
+           f"&redirect_uri=http://service.belladati.com/auth&response_type=CODE&state=122342")
+    loc, q = sign_in_and_allow(s, "GET", url, email, "pw-003")
+    assert loc.startswith(redirect + "?code=") and q["state"] == "122342"
+    # Percent-encoded, the same page; any other action under /auth/oauth/ is not one.
+    enc = s.get(url.replace("request:new", "request%3Anew"), allow_redirects=False, timeout=30)
+    assert enc.status_code in (200, 302), enc.text
+    other = requests.get(f"{BASE}/auth/oauth/other?client_id={client_id}", timeout=30)
+    assert other.status_code == 404
+    assert other.headers["Content-Type"].startswith("text/html")

@@ -10,10 +10,33 @@ use shared::http_util::{cookie, params, query_string};
 use shared::params::Params;
 use shared::{telemetry, State};
 
+/// The paths this function answers: RFC 6749's and the seeds' aliases. The
+/// template routes `/auth/oauth/{action}` here for BellaDati's
+/// `/auth/oauth/request:new` (API Gateway takes no `:` in a static route).
+fn is_authorize_path(path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    matches!(
+        decoded.as_ref(),
+        "/oauth/authorize" | "/auth/oauth/request" | "/auth/oauth/request:new"
+    )
+}
+
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     let started = std::time::Instant::now();
-    let (resp, client_id, result) = if req.method() == Method::GET || req.method() == Method::POST {
+    let (resp, client_id, result) = if !is_authorize_path(req.uri().path()) {
+        let out = authorize::Response {
+            outcome: Outcome::Page(authorize::Page::Error {
+                status: 404,
+                title: "Not found".into(),
+                message: "There is no page at this address.".into(),
+            }),
+            set_cookies: vec![],
+            client_id: None,
+            result: "not_found",
+        };
+        (render(state, &out), None, "not_found")
+    } else if req.method() == Method::GET || req.method() == Method::POST {
         let is_post = req.method() == Method::POST;
         let input = Input {
             is_post,
@@ -103,4 +126,30 @@ fn render(state: &State, out: &authorize::Response) -> Response<Body> {
         }
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_authorize_path;
+
+    #[test]
+    fn answers_the_rfc_path_and_the_seed_aliases_only() {
+        for p in [
+            "/oauth/authorize",
+            "/auth/oauth/request",
+            "/auth/oauth/request:new",
+            "/auth/oauth/request%3Anew",
+            "/auth/oauth/request%3anew",
+        ] {
+            assert!(is_authorize_path(p), "{p}");
+        }
+        for p in [
+            "/auth/oauth/other",
+            "/auth/oauth/request:old",
+            "/oauth/authorize/x",
+            "/",
+        ] {
+            assert!(!is_authorize_path(p), "{p}");
+        }
+    }
 }
