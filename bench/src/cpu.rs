@@ -152,9 +152,9 @@ async fn state() -> State {
     State::new(Config::new("bench-cpu", "http://127.0.0.1:9000"), store)
 }
 
-/// One code grant through the token function's handler.
-async fn code_grant(st: &State) {
-    let req = post(
+/// The code grant's token request, client authenticated in the body.
+fn code_grant_request() -> lambda_http::Request {
+    post(
         "/oauth/token",
         &[
             ("grant_type", "authorization_code"),
@@ -163,8 +163,12 @@ async fn code_grant(st: &State) {
             ("client_id", CLIENT_ID),
             ("client_secret", SECRET),
         ],
-    );
-    let resp = token::handle(st, req).await;
+    )
+}
+
+/// One code grant through the token function's handler.
+async fn code_grant(st: &State) {
+    let resp = token::handle(st, code_grant_request()).await;
     assert_eq!(resp.status(), 200, "code grant: {:?}", resp.body());
 }
 
@@ -221,6 +225,15 @@ pub async fn main(mode: &str, iterations: usize, warmup: usize) {
     );
 }
 
+/// Arguments and environment of one `bench cpu` run.
+fn cpu_args(cmd: &mut Command, mode: &str, iterations: usize, warmup: usize) {
+    cmd.args(["cpu", "--mode", mode])
+        .args(["--iterations", &iterations.to_string()])
+        .args(["--warmup", &warmup.to_string()])
+        .env("RUST_LOG", "error")
+        .env("AWS_REGION", "us-east-1");
+}
+
 /// Instructions of one `bench cpu` run under callgrind (`None` without valgrind).
 fn callgrind_instructions(mode: &str, iterations: usize) -> Option<u64> {
     let exe = std::env::current_exe().ok()?;
@@ -228,23 +241,12 @@ fn callgrind_instructions(mode: &str, iterations: usize) -> Option<u64> {
         "bench-callgrind-{mode}-{iterations}-{}.out",
         std::process::id()
     ));
-    let status = Command::new("valgrind")
-        .args(["--tool=callgrind", "--quiet"])
+    let mut cmd = Command::new("valgrind");
+    cmd.args(["--tool=callgrind", "--quiet"])
         .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(&exe)
-        .args([
-            "cpu",
-            "--mode",
-            mode,
-            "--iterations",
-            &iterations.to_string(),
-        ])
-        .args(["--warmup", "0"])
-        .env("RUST_LOG", "error")
-        .env("AWS_REGION", "us-east-1")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .ok()?;
+        .arg(&exe);
+    cpu_args(&mut cmd, mode, iterations, 0);
+    let status = cmd.stdout(std::process::Stdio::null()).status().ok()?;
     let text = std::fs::read_to_string(&out).ok();
     std::fs::remove_file(&out).ok();
     if !status.success() {
@@ -270,19 +272,9 @@ fn callgrind_instructions(mode: &str, iterations: usize) -> Option<u64> {
 pub fn measure(iterations: usize) -> Value {
     let exe = std::env::current_exe().expect("current exe");
     let native = |mode: &str| -> f64 {
-        let out = Command::new(&exe)
-            .args([
-                "cpu",
-                "--mode",
-                mode,
-                "--iterations",
-                &iterations.to_string(),
-            ])
-            .args(["--warmup", "200"])
-            .env("RUST_LOG", "error")
-            .env("AWS_REGION", "us-east-1")
-            .output()
-            .expect("run bench cpu");
+        let mut cmd = Command::new(&exe);
+        cpu_args(&mut cmd, mode, iterations, 200);
+        let out = cmd.output().expect("run bench cpu");
         assert!(out.status.success(), "bench cpu --mode {mode} failed");
         let v: Value = serde_json::from_slice(&out.stdout).expect("bench cpu output");
         v["us_p50"].as_f64().unwrap_or(f64::NAN)
@@ -326,20 +318,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn code_grant_runs_against_the_canned_connector() {
         let st = state().await;
-        let resp = token::handle(
-            &st,
-            post(
-                "/oauth/token",
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", CODE),
-                    ("redirect_uri", REDIRECT),
-                    ("client_id", CLIENT_ID),
-                    ("client_secret", SECRET),
-                ],
-            ),
-        )
-        .await;
+        let resp = token::handle(&st, code_grant_request()).await;
         assert_eq!(resp.status(), 200);
         let body = oauth_tests::json_body(&resp);
         assert_eq!(body["token_type"], "Bearer");

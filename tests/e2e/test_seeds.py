@@ -144,14 +144,19 @@ def test_seed_002_comm100_public_client_password_grant_with_partner_and_userinfo
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
-def test_seed_003_belladati_post_authorize_and_query_string_token_request():
+def belladati_client_and_user():
+    """Seed 003's client (numeric id, its example redirect URI, 1 h tokens) and a user."""
     client_id = str(unique("82081"))
     redirect = "http://service.belladati.com/auth"
     secret = oauthctl("client", "create", "--name", "BellaDati", "--id", client_id,
                       "--redirect-uri", redirect, "--access-ttl", "3600")["client_secret"]
     email = f"{unique('b')}@example.com"
     oauthctl("user", "create", "--email", email, "--password", "pw-003")
+    return client_id, redirect, secret, email
 
+
+def test_seed_003_belladati_post_authorize_and_query_string_token_request():
+    client_id, redirect, secret, email = belladati_client_and_user()
     s = requests.Session()
     url = (f"{BASE}/auth/oauth/request?client_id={client_id}&redirect_uri={redirect}"
            f"&response_type=CODE&state=122342")
@@ -174,12 +179,7 @@ def test_seed_003_belladati_post_authorize_and_query_string_token_request():
 def test_seed_003_example_url_as_written_request_new():
     """Seed 003's example authorization URL, path `/auth/oauth/request:new` and all,
     leads through sign-in and consent to its redirect URI with a code and the state."""
-    client_id = str(unique("82081"))
-    redirect = "http://service.belladati.com/auth"
-    oauthctl("client", "create", "--name", "BellaDati", "--id", client_id, "--redirect-uri", redirect)
-    email = f"{unique('b')}@example.com"
-    oauthctl("user", "create", "--email", email, "--password", "pw-003")
-
+    client_id, redirect, _, email = belladati_client_and_user()
     s = requests.Session()
     url = (f"{BASE}/auth/oauth/request:new?client_id={client_id}"
            f"&redirect_uri=http://service.belladati.com/auth&response_type=CODE&state=122342")
