@@ -50,9 +50,9 @@ def main():
     print(f"{'function':<10} {'median ms':>10} {'max ms':>8} {'size MiB x86_64':>16} {'size MiB arm64':>15} {'peak RSS MiB':>13}")
     for r in bench["cold"]:
         arm = r.get("bootstrap_bytes_arm64")
+        arm_mib = f"{arm / 2**20:.2f}" if arm else "(make build)"
         print(f"{r['function']:<10} {r['cold_start_ms_median']:>10.1f} {r['cold_start_ms_max']:>8.1f} "
-              f"{r['bootstrap_bytes'] / 2**20:>16.2f} {(arm / 2**20 if arm else float('nan')):>15.2f} "
-              f"{r['peak_rss_mib']:>13.1f}")
+              f"{r['bootstrap_bytes'] / 2**20:>16.2f} {arm_mib:>15} {r['peak_rss_mib']:>13.1f}")
     print("\n## Warm latency (in-process handler + local DynamoDB API; thread CPU includes the SDK and socket I/O)")
     print(f"{'endpoint':<34} {'p50 ms':>7} {'p99 ms':>7} {'DynamoDB':>9} {'CPU µs p50':>11} {'requests':>9} {'sequential':>11}")
     cpu = None
