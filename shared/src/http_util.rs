@@ -22,23 +22,25 @@ pub fn body_bytes(req: &Request) -> &[u8] {
     req.body().as_ref()
 }
 
-/// Whether the body is declared as a form (`application/x-www-form-urlencoded`).
+/// Whether the body is read as a form: declared `application/x-www-form-urlencoded`,
+/// or sent with no `Content-Type` at all (a client that posts the documented body
+/// text as is, like seed 001's "the request body should look like this"). A body
+/// declared as anything else (JSON, text) is not a form and is ignored.
 pub fn is_form(req: &Request) -> bool {
-    req.headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
+    match req.headers().get(CONTENT_TYPE) {
+        None => true,
+        Some(v) => v.to_str().is_ok_and(|v| {
             v.split(';')
                 .next()
                 .unwrap_or("")
                 .trim()
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-        .unwrap_or(false)
+        }),
+    }
 }
 
-/// Query and form parameters merged (see [`Params::parse`]). A body that is not
-/// declared as a form is ignored.
+/// Query and form parameters merged (see [`Params::parse`]). A body that is
+/// declared as something other than a form is ignored.
 pub fn params(req: &Request) -> Result<Params, OAuthError> {
     let body: &[u8] = if is_form(req) { body_bytes(req) } else { b"" };
     Params::parse(query_string(req), body)
@@ -219,6 +221,32 @@ mod tests {
             b = b.header(k, v);
         }
         b.body(Body::Empty).unwrap()
+    }
+
+    #[test]
+    fn a_body_is_a_form_when_declared_so_or_undeclared() {
+        let with = |ct: Option<&str>| {
+            let mut b = http::Request::builder()
+                .method("POST")
+                .uri("/oauth/token?scope=read");
+            if let Some(ct) = ct {
+                b = b.header(CONTENT_TYPE, ct);
+            }
+            let req: Request = b.body(Body::from("grant_type=password")).unwrap();
+            params(&req).unwrap()
+        };
+        let form = with(Some("application/x-www-form-urlencoded; charset=UTF-8"));
+        assert_eq!(form.get("grant_type"), Some("password"));
+        assert_eq!(with(None).get("grant_type"), Some("password"));
+        for other in ["application/json", "text/plain"] {
+            let p = with(Some(other));
+            assert_eq!(p.get("grant_type"), None, "{other}");
+            assert_eq!(
+                p.get("scope"),
+                Some("read"),
+                "{other}: the query still counts"
+            );
+        }
     }
 
     #[test]

@@ -85,10 +85,11 @@ def test_seed_001_cobot_code_flow_password_grant_and_api_calls():
     _, q = sign_in_and_allow(s, "GET", url, email, "pw-001")
     assert q["state"] == "opt001"
 
-    # "The request body should look like this": no redirect_uri.
+    # "The request body should look like this": no redirect_uri, and posted as
+    # that text, with no Content-Type header at all (read as a form).
     body = f"client_id={client_id}&client_secret={secret}&grant_type=authorization_code&code={q['code']}"
-    r = requests.post(f"{BASE}/oauth/access_token", data=body,
-                      headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+    r = requests.post(f"{BASE}/oauth/access_token", data=body, timeout=30)
+    assert "Content-Type" not in r.request.headers
     assert r.status_code == 200, r.text
     tok = r.json()
     assert tok["access_token"] and tok["token_type"].lower() == "bearer"
