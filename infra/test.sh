@@ -27,7 +27,7 @@ cargo build --quiet --workspace
 start_watch "$PORT" test-output/watch.log
 export OAUTH_BASE="$ISSUER" OAUTHCTL="$ROOT/target/debug/oauthctl" TEST_OUTPUT="$ROOT/test-output"
 
-log "pytest: seed documents replayed, routes, template, requests-oauthlib, Ruby oauth2"
+log "pytest: seed documents replayed, routes, template, requests-oauthlib, Authlib, Ruby oauth2"
 python -m pytest -q tests/e2e
 
 log "the Rust oauth2 crate as a client"

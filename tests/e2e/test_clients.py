@@ -1,5 +1,5 @@
 """Real OAuth client libraries, used through their own documented APIs, against
-the local stack: Python's requests-oauthlib and Ruby's oauth2 gem."""
+the local stack: Python's requests-oauthlib and Authlib, and Ruby's oauth2 gem."""
 
 import json
 import os
@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
 from requests_oauthlib import OAuth2Session
 
 from conftest import BASE, oauthctl, sign_in_and_allow, unique
@@ -62,3 +64,36 @@ def test_ruby_oauth2_gem_code_exchange_refresh_and_password_grant(user):
     assert out["userinfo"]["email"] == user[0]
     assert out["password_token"]["access_token"]
     assert out["password_token"]["params"]["username"] == user[0]
+
+
+def test_authlib_code_with_pkce_introspection_revocation_and_client_credentials(user):
+    client_id, redirect = unique("al-"), "http://127.0.0.1:1/callback"
+    secret = oauthctl("client", "create", "--name", "Authlib app", "--id", client_id,
+                      "--redirect-uri", redirect, "--scope", "profile read")["client_secret"]
+    # Authlib's defaults: client_secret_basic at the token, introspection and
+    # revocation endpoints.
+    client = AuthlibSession(client_id, secret, scope="profile read", redirect_uri=redirect,
+                            code_challenge_method="S256")
+    verifier = generate_token(48)
+    url, state = client.create_authorization_url(f"{BASE}/oauth/authorize", code_verifier=verifier)
+    location, query = sign_in_and_allow(requests.Session(), "GET", url, *user)
+    assert query["state"] == state
+    token = client.fetch_token(f"{BASE}/oauth/token", authorization_response=location,
+                               code_verifier=verifier, state=state)
+    assert token["token_type"] == "Bearer" and token["refresh_token"]
+    assert client.get(f"{BASE}/oauth/userinfo").json()["email"] == user[0]
+
+    info = client.introspect_token(f"{BASE}/oauth/introspect", token=token["access_token"]).json()
+    assert info["active"] is True and info["client_id"] == client_id and info["scope"] == "profile read"
+    r = client.revoke_token(f"{BASE}/oauth/revoke", token=token["refresh_token"], token_type_hint="refresh_token")
+    assert r.status_code == 200
+    # Revoking the refresh token revokes its grant: the access token too.
+    info = client.introspect_token(f"{BASE}/oauth/introspect", token=token["access_token"]).json()
+    assert info == {"active": False}
+
+    cc_id = unique("al-cc-")
+    cc_secret = oauthctl("client", "create", "--name", "Authlib service", "--id", cc_id,
+                         "--grant", "client_credentials", "--scope", "read")["client_secret"]
+    service = AuthlibSession(cc_id, cc_secret, scope="read", token_endpoint_auth_method="client_secret_post")
+    cc = service.fetch_token(f"{BASE}/oauth/token", grant_type="client_credentials")
+    assert cc["token_type"] == "Bearer" and cc["scope"] == "read" and "refresh_token" not in cc
