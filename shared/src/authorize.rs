@@ -106,7 +106,8 @@ fn page(p: Page, result: &'static str) -> Response {
     }
 }
 
-fn error_page(status: u16, title: &str, message: impl Into<String>) -> Response {
+/// An error page (no cookies set, no client named).
+pub fn error_page(status: u16, title: &str, message: impl Into<String>) -> Response {
     page(
         Page::Error {
             status,

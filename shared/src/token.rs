@@ -481,20 +481,16 @@ async fn issue(
     with_refresh: bool,
 ) -> Result<TokenResponse, OAuthError> {
     let now = crate::now();
-    let new_family;
     let family_id = match family {
-        Family::Existing(id) => id,
-        Family::New => {
-            new_family = crypto::random_id();
-            &new_family
-        }
+        Family::Existing(id) => id.to_string(),
+        Family::New => crypto::random_id(),
     };
     let access = crypto::random_token();
     let access_ttl = lifetime(client.access_ttl, state.config.access_ttl);
     let at = TokenItem {
         pk: store::access_key(&access),
         client_id: client.client_id.clone(),
-        family: family_id.to_string(),
+        family: family_id,
         grant: grant.clone(),
         iat: now,
         expires_at: access_ttl.map(|t| now + t),

@@ -26,16 +26,10 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     let started = std::time::Instant::now();
     let (resp, client_id, result) = if !is_authorize_path(req.uri().path()) {
         let out = authorize::Response {
-            outcome: Outcome::Page(authorize::Page::Error {
-                status: 404,
-                title: "Not found".into(),
-                message: "There is no page at this address.".into(),
-            }),
-            set_cookies: vec![],
-            client_id: None,
             result: "not_found",
+            ..authorize::error_page(404, "Not found", "There is no page at this address.")
         };
-        (render(state, &out), None, "not_found")
+        (render(state, &out), None, out.result)
     } else if req.method() == Method::GET || req.method() == Method::POST {
         let is_post = req.method() == Method::POST;
         let input = Input {
@@ -52,21 +46,11 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         let out = authorize::handle(state, input).await;
         (render(state, &out), out.client_id, out.result)
     } else {
-        let page = authorize::Page::Error {
-            status: 405,
-            title: "Method not allowed".into(),
-            message: "Use GET or POST.".into(),
-        };
-        let out = authorize::Response {
-            outcome: Outcome::Page(page),
-            set_cookies: vec![],
-            client_id: None,
-            result: "error_page",
-        };
+        let out = authorize::error_page(405, "Method not allowed", "Use GET or POST.");
         let mut r = render(state, &out);
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
-        (r, None, "error_page")
+        (r, None, out.result)
     };
     telemetry::request_done(
         "authorize",
