@@ -61,7 +61,8 @@ local_aws_env() { # moto_port
 
 start_moto() { # port logfile
     log "starting moto's DynamoDB on 127.0.0.1:$1"
-    setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+    # moto's server, each request applied atomically as on DynamoDB (see the script).
+    setsid "$VENV/bin/python" "$ROOT/infra/moto_server.py" 127.0.0.1 "$1" >"$2" 2>&1 &
     PIDS+=("$!")
     wait_for_port "$1" 30
 }

@@ -34,8 +34,8 @@ pub async fn env_with(tweak: impl FnOnce(Config) -> Config) -> Env {
     }
 }
 
-/// moto deep-copies every table on each TransactWriteItems (and races while doing
-/// so), so each test drops its table when it ends.
+/// moto deep-copies every table on each TransactWriteItems, so each test drops its
+/// table when it ends.
 impl Drop for Env {
     fn drop(&mut self) {
         let store = self.state.store.clone();
