@@ -105,7 +105,7 @@ fn item_json<T: serde::Serialize>(field: &str, value: &T) -> String {
 
 /// The production SDK configuration with the connector swapped for [`Canned`].
 async fn state() -> State {
-    let now = shared::now();
+    let now = shared::clock::unix_now();
     let client = store::Client {
         pk: store::Client::key(CLIENT_ID),
         client_id: CLIENT_ID.into(),
@@ -142,7 +142,7 @@ async fn state() -> State {
         get_item: item_json("Item", &client),
         update_item: item_json("Attributes", &code),
     };
-    let conf = aws_sdk_dynamodb::config::Builder::from(&store::sdk_config().await)
+    let conf = aws_sdk_dynamodb::config::Builder::from(&store::sdk::sdk_config().await)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKIDBENCH", "bench", None, None, "bench"))
         .endpoint_url("http://127.0.0.1:1")
@@ -176,7 +176,7 @@ async fn code_grant(st: &State) {
 async fn code_grant_sdk_only(st: &State) {
     let (client, consumed) = tokio::join!(
         st.store.get_client(CLIENT_ID),
-        st.store.consume_code(CODE, CLIENT_ID)
+        st.store.consume_code(CODE, CLIENT_ID, st.clock.now())
     );
     assert!(client.expect("client").is_some());
     let store::Consumed::Fresh(item, _) = consumed.expect("consume") else {
@@ -187,8 +187,8 @@ async fn code_grant_sdk_only(st: &State) {
         client_id: CLIENT_ID.into(),
         family: item.family.clone(),
         grant: item.grant.clone(),
-        iat: shared::now(),
-        expires_at: Some(shared::now() + 3600),
+        iat: st.clock.now(),
+        expires_at: Some(st.clock.now() + 3600),
         used_at: None,
     };
     st.store

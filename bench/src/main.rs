@@ -86,6 +86,7 @@ async fn fixture(table: &str) -> Fixture {
                 .to_vec(),
             ..Default::default()
         },
+        state.clock.now(),
     )
     .await
     .unwrap();
@@ -98,6 +99,7 @@ async fn fixture(table: &str) -> Fixture {
             grants: vec!["client_credentials".into()],
             ..Default::default()
         },
+        state.clock.now(),
     )
     .await
     .unwrap();
@@ -107,6 +109,7 @@ async fn fixture(table: &str) -> Fixture {
         EMAIL,
         PASSWORD,
         Some(r#"{"role":"AGENT"}"#),
+        state.clock.now(),
     )
     .await
     .unwrap();
@@ -139,7 +142,7 @@ async fn fresh_code(f: &Fixture) -> String {
             redirect_uri: REDIRECT.into(),
             redirect_uri_given: true,
             code_challenge: None,
-            expires_at: shared::now() + 300,
+            expires_at: shared::clock::unix_now() + 300,
             used_at: None,
         })
         .await

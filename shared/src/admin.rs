@@ -2,8 +2,9 @@
 
 use crate::crypto;
 use crate::error::StoreError;
+use crate::grant_type::GrantType;
 use crate::store::{self, Client, Store, User};
-use crate::token::{valid_tenant, GRANT_TYPES};
+use crate::tenant;
 
 /// What `oauthctl client create` asks for.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +63,7 @@ pub fn valid_redirect_uri(uri: &str) -> bool {
 pub async fn create_client(
     store: &Store,
     new: NewClient,
+    now: i64,
 ) -> Result<(Client, Option<String>), AdminError> {
     let id = new.id.unwrap_or_else(crypto::random_id);
     if id.is_empty() || id.len() > 128 || id.contains(char::is_control) {
@@ -93,10 +95,10 @@ pub async fn create_client(
     } else {
         new.grants
     };
-    if let Some(bad) = grants.iter().find(|g| !GRANT_TYPES.contains(&g.as_str())) {
+    if let Some(bad) = grants.iter().find(|g| GrantType::parse(g).is_none()) {
         return Err(invalid(format!(
             "unknown grant {bad:?}; use one of {}",
-            GRANT_TYPES.join(", ")
+            GrantType::names().join(", ")
         )));
     }
     if new.public && grants.iter().any(|g| g == "client_credentials") {
@@ -129,7 +131,7 @@ pub async fn create_client(
         access_ttl: new.access_ttl,
         refresh_ttl: new.refresh_ttl,
         disabled: false,
-        created_at: crate::now(),
+        created_at: now,
     };
     store.put_client(&client, true).await?;
     Ok((client, secret))
@@ -169,9 +171,10 @@ pub async fn create_user(
     email: &str,
     password: &str,
     claims: Option<&str>,
+    now: i64,
 ) -> Result<User, AdminError> {
     let tenant = tenant.unwrap_or(store::DEFAULT_TENANT);
-    if !valid_tenant(tenant) {
+    if !tenant::is_valid(tenant) {
         return Err(invalid(
             "tenant must be 1-64 letters, digits, '-', '_' or '.'",
         ));
@@ -197,7 +200,7 @@ pub async fn create_user(
         email: email_n,
         password_hash: crypto::hash_password(password),
         claims,
-        created_at: crate::now(),
+        created_at: now,
     };
     store.put_user(&user).await?;
     Ok(user)

@@ -46,6 +46,8 @@ pub struct OAuthError {
     /// For `invalid_client`: whether the client tried HTTP Basic, so the 401 carries
     /// `WWW-Authenticate: Basic` (RFC 6749 §5.2).
     pub basic_auth_attempted: bool,
+    /// Why a 5xx happened, for the request's log line; never sent to the caller.
+    pub cause: Option<String>,
 }
 
 impl OAuthError {
@@ -54,6 +56,7 @@ impl OAuthError {
             code,
             description: description.into(),
             basic_auth_attempted: false,
+            cause: None,
         }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
@@ -76,6 +79,17 @@ impl OAuthError {
             ErrorCode::TemporarilyUnavailable,
             "the service is temporarily unavailable, retry later",
         )
+    }
+    pub fn server_error() -> Self {
+        Self::new(
+            ErrorCode::ServerError,
+            "the server failed to handle the request",
+        )
+    }
+    /// Records why (for the log line only).
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     /// HTTP status for the token endpoint (RFC 6749 §5.2).
@@ -108,6 +122,9 @@ impl std::error::Error for OAuthError {}
 pub enum StoreError {
     /// Unreachable, throttled, timed out, or misconfigured: answer 503.
     Unavailable(String),
+    /// An item that does not decode into its model (or a model that does not
+    /// encode): a bug or a hand-edited table, not an outage. Answer 500.
+    Corrupt(String),
     /// A conditional write found an item that already exists.
     AlreadyExists,
 }
@@ -116,6 +133,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Unavailable(why) => write!(f, "store unavailable: {why}"),
+            Self::Corrupt(why) => write!(f, "corrupt item: {why}"),
             Self::AlreadyExists => write!(f, "item already exists"),
         }
     }
@@ -123,9 +141,37 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// The caller's view of a store failure: 503 for an outage, 500 for anything
+/// else, with the cause kept for the request's log line (the conversion itself
+/// logs nothing).
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store error");
-        OAuthError::unavailable()
+        let cause = e.to_string();
+        match e {
+            StoreError::Unavailable(_) => OAuthError::unavailable(),
+            StoreError::Corrupt(_) | StoreError::AlreadyExists => OAuthError::server_error(),
+        }
+        .with_cause(cause)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outage_is_503_and_a_corrupt_item_is_500_each_with_its_cause() {
+        let e: OAuthError = StoreError::Unavailable("timeout".into()).into();
+        assert_eq!(
+            (e.status(), e.code),
+            (503, ErrorCode::TemporarilyUnavailable)
+        );
+        assert!(e.cause.unwrap().contains("timeout"));
+        let e: OAuthError = StoreError::Corrupt("missing field `sub`".into()).into();
+        assert_eq!((e.status(), e.code), (500, ErrorCode::ServerError));
+        assert!(
+            !e.to_json().contains("sub"),
+            "the cause stays out of the body"
+        );
     }
 }

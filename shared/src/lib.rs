@@ -1,34 +1,37 @@
 //! The library every function uses: configuration, the OAuth rules, the one
-//! DynamoDB store module, HTTP parsing helpers and crypto.
+//! DynamoDB store module, HTTP parsing helpers and crypto. docs/architecture.md
+//! maps where each rule lives.
 //!
 //! Handlers (in `functions/*`) only translate HTTP to calls here and back.
 
 pub mod admin;
 pub mod authorize;
+pub mod client_auth;
+pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod discovery;
 pub mod error;
+pub mod grant_type;
 pub mod http_util;
-pub mod introspect;
+pub mod introspection;
+pub mod login;
 pub mod params;
+pub mod revocation;
 pub mod scope;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod tenant;
 pub mod token;
+pub mod token_lookup;
 pub mod userinfo;
 
+pub use clock::Clock;
 pub use config::Config;
 pub use error::{OAuthError, StoreError};
+pub use grant_type::GrantType;
 pub use state::State;
-
-/// Seconds since the Unix epoch.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 #[cfg(test)]
 mod fuzz;

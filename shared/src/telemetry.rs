@@ -1,5 +1,7 @@
-//! Structured JSON logs. Log lines name clients, grant types and outcomes,
-//! never a token, code, secret, password or cookie.
+//! Structured JSON logs: one line per request. Log lines name clients, grant
+//! types and outcomes, never a token, code, secret, password or cookie.
+
+use std::time::Instant;
 
 /// Installs a JSON subscriber honouring `RUST_LOG` (default `info`).
 pub fn init() {
@@ -15,36 +17,65 @@ pub fn init() {
         .try_init();
 }
 
-/// One structured line per request: who, what, outcome and latency. Callers pass
-/// only identifiers and outcomes, never a secret value.
-#[allow(clippy::too_many_arguments)]
-pub fn request_done(
-    function: &str,
-    request_id: Option<&str>,
-    method: &str,
-    endpoint: &str,
-    status: u16,
-    client_id: Option<&str>,
-    grant_type: Option<&str>,
-    outcome: &str,
-    started: std::time::Instant,
-) {
-    tracing::info!(
-        function,
-        request_id = request_id.unwrap_or("-"),
-        method,
-        endpoint,
-        status,
-        client_id = client_id.unwrap_or("-"),
-        grant_type = grant_type.unwrap_or("-"),
-        outcome,
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
+/// What one request did, filled in by its handler and written once, at the end.
+/// Only identifiers and outcomes go in, never a secret value.
+#[derive(Debug)]
+pub struct RequestLog {
+    function: &'static str,
+    request_id: Option<String>,
+    method: String,
+    endpoint: String,
+    started: Instant,
+    pub client_id: Option<String>,
+    pub grant_type: Option<&'static str>,
+    /// A short label: `issued`, `invalid_grant`, `login_page`, …
+    pub outcome: &'static str,
+    /// Why a 5xx happened (a store error's text), when one did.
+    pub cause: Option<String>,
 }
 
-/// The Lambda request id, when running under the Lambda runtime.
-pub fn request_id(req: &lambda_http::Request) -> Option<String> {
-    use lambda_http::RequestExt;
-    req.lambda_context_ref().map(|c| c.request_id.clone())
+impl RequestLog {
+    pub fn start(function: &'static str, req: &lambda_http::Request) -> Self {
+        use lambda_http::RequestExt;
+        Self {
+            function,
+            request_id: req.lambda_context_ref().map(|c| c.request_id.clone()),
+            method: req.method().as_str().to_string(),
+            endpoint: req.uri().path().to_string(),
+            started: Instant::now(),
+            client_id: None,
+            grant_type: None,
+            outcome: "-",
+            cause: None,
+        }
+    }
+
+    /// Writes the line: `info` normally, `error` with the cause for a 5xx.
+    pub fn finish(self, status: u16) {
+        let latency_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let (function, method, endpoint) = (self.function, &self.method, &self.endpoint);
+        let request_id = self.request_id.as_deref().unwrap_or("-");
+        let client_id = self.client_id.as_deref().unwrap_or("-");
+        let grant_type = self.grant_type.unwrap_or("-");
+        let outcome = self.outcome;
+        match &self.cause {
+            Some(cause) => tracing::error!(
+                function,
+                request_id,
+                method,
+                endpoint,
+                status,
+                client_id,
+                grant_type,
+                outcome,
+                cause = cause.as_str(),
+                latency_ms,
+                "request"
+            ),
+            None => tracing::info!(
+                function, request_id, method, endpoint, status, client_id, grant_type, outcome,
+                latency_ms, "request"
+            ),
+        }
+    }
 }

@@ -6,25 +6,17 @@ use serde_json::{Map, Value};
 
 /// The claims for a bearer token: the user's stored claims with their JSON
 /// types intact, then `sub` and `email`.
-pub async fn claims(state: &State, token: &str) -> Result<Value, OAuthError> {
-    let invalid = || {
-        OAuthError::new(
-            ErrorCode::InvalidToken,
-            "the access token is invalid or has expired",
-        )
-    };
+pub async fn claims(state: &State, token: &str, now: i64) -> Result<Value, OAuthError> {
+    let invalid = |d: &str| OAuthError::new(ErrorCode::InvalidToken, d);
     let item = state
         .store
-        .get_access_token(token)
+        .get_access_token(token, now)
         .await?
-        .ok_or_else(invalid)?;
+        .ok_or_else(|| invalid("the access token is invalid or has expired"))?;
     let grant = item.grant;
-    let sub = grant.sub.ok_or_else(|| {
-        OAuthError::new(
-            ErrorCode::InvalidToken,
-            "the access token does not represent a user",
-        )
-    })?;
+    let sub = grant
+        .sub
+        .ok_or_else(|| invalid("the access token does not represent a user"))?;
     let mut out: Map<String, Value> =
         match grant.claims.as_deref().map(serde_json::from_str::<Value>) {
             Some(Ok(Value::Object(m))) => m,

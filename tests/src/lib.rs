@@ -55,6 +55,11 @@ pub const EMAIL: &str = "ada@example.com";
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl Env {
+    /// The state's clock, now.
+    pub fn now(&self) -> i64 {
+        self.state.clock.now()
+    }
+
     /// A confidential client with the code and refresh grants; returns (client, secret).
     pub async fn client(&self, tweak: impl FnOnce(&mut NewClient)) -> (Client, Option<String>) {
         let mut new = NewClient {
@@ -64,7 +69,7 @@ impl Env {
             ..Default::default()
         };
         tweak(&mut new);
-        admin::create_client(&self.state.store, new)
+        admin::create_client(&self.state.store, new, self.now())
             .await
             .expect("create client")
     }
@@ -76,10 +81,17 @@ impl Env {
         password: &str,
         claims: &str,
     ) -> String {
-        admin::create_user(&self.state.store, tenant, email, password, Some(claims))
-            .await
-            .expect("create user")
-            .sub
+        admin::create_user(
+            &self.state.store,
+            tenant,
+            email,
+            password,
+            Some(claims),
+            self.now(),
+        )
+        .await
+        .expect("create user")
+        .sub
     }
 
     pub async fn authorize(&self, req: Request) -> Response<Body> {
@@ -366,4 +378,63 @@ pub fn pkce() -> (String, String) {
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(sha2::Sha256::digest(verifier.as_bytes()));
     (verifier, challenge)
+}
+
+/// Signs the test user (created here) in and allows: the code for `client_id`.
+pub async fn signed_in_code(env: &Env, client_id: &str, extra: &[(&str, &str)]) -> String {
+    env.user(None, EMAIL, PASSWORD, "{}").await;
+    let mut browser = Browser::default();
+    let q = browser
+        .authorize_code(env, &authorize_url(client_id, extra), EMAIL, PASSWORD)
+        .await;
+    q["code"].clone()
+}
+
+/// A whole code flow for the test user (created here): the token response.
+pub async fn code_tokens(env: &Env, client_id: &str, secret: &str) -> serde_json::Value {
+    let code = signed_in_code(env, client_id, &[]).await;
+    let (status, json, _) = env.redeem(client_id, secret, &code).await;
+    assert_eq!(status, 200, "{json}");
+    json
+}
+
+/// POSTs a form to the token function at `path`: (status, JSON).
+pub async fn token_post(env: &Env, path: &str, body: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let resp = env.token(post_form(path, body, &[])).await;
+    (resp.status().as_u16(), json_body(&resp))
+}
+
+/// The status userinfo answers for a bearer token.
+pub async fn userinfo_status(env: &Env, at: &str) -> u16 {
+    env.userinfo(get(
+        "/oauth/userinfo",
+        &[("authorization", &format!("Bearer {at}"))],
+    ))
+    .await
+    .status()
+    .as_u16()
+}
+
+/// A password-grant body (client_secret_post when there is a secret).
+pub fn password_body<'a>(
+    client_id: &'a str,
+    secret: Option<&'a str>,
+    user: &'a str,
+    pw: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let mut body = vec![
+        ("grant_type", "password"),
+        ("client_id", client_id),
+        ("username", user),
+        ("password", pw),
+    ];
+    if let Some(s) = secret {
+        body.push(("client_secret", s));
+    }
+    body
+}
+
+/// A value percent-encoded for a query string.
+pub fn urlenc(s: &str) -> String {
+    form(&[("x", s)])[2..].to_string()
 }

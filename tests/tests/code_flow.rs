@@ -1,8 +1,8 @@
-//! The authorization-code flow through the real handlers against moto's DynamoDB.
-//! Each test has its own table.
+//! The authorization-code flow end to end: pages, consent, PKCE, single use,
+//! replay, and the token endpoint's checks of the code.
 
 use oauth_tests::*;
-use shared::store::{self, CodeItem, Grant, TokenItem};
+use shared::store::{self, CodeItem, Grant};
 
 #[tokio::test]
 async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
@@ -73,7 +73,7 @@ async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
         .unwrap()
         .expect("code item");
     let exp: i64 = raw["expires_at"].as_n().unwrap().parse().unwrap();
-    assert!(exp - shared::now() <= 600 && exp - shared::now() >= 290);
+    assert!(exp - env.now() <= 600 && exp - env.now() >= 290);
     assert!(!format!("{raw:?}").contains(&code));
 
     let (status, json, resp) = env
@@ -128,15 +128,6 @@ async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
     assert_ne!(json["refresh_token"].as_str().unwrap(), refresh);
 }
 
-async fn signed_in_code(env: &Env, client_id: &str, extra: &[(&str, &str)]) -> String {
-    env.user(None, EMAIL, PASSWORD, "{}").await;
-    let mut browser = Browser::default();
-    let q = browser
-        .authorize_code(env, &authorize_url(client_id, extra), EMAIL, PASSWORD)
-        .await;
-    q["code"].clone()
-}
-
 #[tokio::test]
 async fn deny_redirects_with_access_denied_and_state() {
     let env = env().await;
@@ -159,130 +150,37 @@ async fn deny_redirects_with_access_denied_and_state() {
 }
 
 #[tokio::test]
-async fn unregistered_redirect_uri_or_unknown_client_shows_an_error_page_and_never_redirects() {
-    let env = env().await;
-    let (client, _) = env.client(|_| {}).await;
-    for url in [
-        format!("/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb", client.client_id),
-        format!("/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fclient.example%2Fcb%2F", client.client_id),
-        "/oauth/authorize?response_type=code&client_id=nope&redirect_uri=https%3A%2F%2Fclient.example%2Fcb".to_string(),
-        "/oauth/authorize?response_type=code".to_string(),
-    ] {
-        let resp = env.authorize(get(&url, &[])).await;
-        assert_eq!(resp.status(), 400, "{url}");
-        assert!(header_str(&resp, "location").is_none(), "{url}");
-        assert!(header_str(&resp, "content-type").unwrap().starts_with("text/html"));
-    }
-}
-
-#[tokio::test]
-async fn bad_response_type_redirects_with_an_error() {
-    let env = env().await;
-    let (client, _) = env.client(|_| {}).await;
-    let resp = env
-        .authorize(get(
-            &format!(
-                "/oauth/authorize?response_type=token&client_id={}&redirect_uri={}&state=abc",
-                client.client_id,
-                urlenc(REDIRECT)
-            ),
-            &[],
-        ))
-        .await;
-    assert_eq!(resp.status(), 302);
-    let q = location_params(&resp);
-    assert_eq!(q["error"], "unsupported_response_type");
-    assert_eq!(q["state"], "abc");
-    assert!(q.contains_key("error_description"));
-
-    let resp = env
-        .authorize(get(
-            &format!(
-                "/oauth/authorize?client_id={}&redirect_uri={}&state=abc",
-                client.client_id,
-                urlenc(REDIRECT)
-            ),
-            &[],
-        ))
-        .await;
-    assert_eq!(location_params(&resp)["error"], "invalid_request");
-
-    let resp = env
-        .authorize(get(
-            &authorize_url(&client.client_id, &[("scope", "admin")]),
-            &[],
-        ))
-        .await;
-    assert_eq!(location_params(&resp)["error"], "invalid_scope");
-}
-
-#[tokio::test]
-async fn response_type_is_matched_case_insensitively() {
-    let env = env().await;
-    let (client, _) = env.client(|_| {}).await;
-    let url = format!(
-        "/oauth/authorize?response_type=CODE&client_id={}&redirect_uri={}",
-        client.client_id,
-        urlenc(REDIRECT)
-    );
-    let resp = env.authorize(get(&url, &[])).await;
-    assert_eq!(resp.status(), 200);
-    assert!(body_text(&resp).contains("name=\"password\""));
-}
-
-fn urlenc(s: &str) -> String {
-    form(&[("x", s)])[2..].to_string()
-}
-
-#[tokio::test]
-async fn forms_without_their_csrf_token_are_rejected() {
+async fn remembered_consent_skips_the_consent_page_until_new_scopes_are_asked_for() {
     let env = env().await;
     let (client, _) = env.client(|_| {}).await;
     env.user(None, EMAIL, PASSWORD, "{}").await;
-    let url = authorize_url(&client.client_id, &[("state", "s")]);
     let mut browser = Browser::default();
-    let login = browser.get(&env, &url).await;
-    // Login without the token: refused, no session cookie.
-    let fields: Vec<(String, String)> = hidden_fields(&body_text(&login))
-        .into_iter()
-        .filter(|(k, _)| k != "csrf" && k != "action")
-        .collect();
-    let mut pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    pairs.extend([
-        ("action", "login"),
-        ("email", EMAIL),
-        ("password", PASSWORD),
-    ]);
-    let resp = browser.post(&env, "/oauth/authorize", &pairs).await;
-    assert_eq!(resp.status(), 403);
-    assert!(header_str(&resp, "set-cookie")
-        .map(|c| !c.starts_with("oauth_session="))
-        .unwrap_or(true));
-
-    // Signed in properly, then Allow without the token: refused, no code.
-    let login = browser.get(&env, &url).await;
-    let consent = browser
-        .sign_in(&env, "/oauth/authorize", &login, EMAIL, PASSWORD)
+    browser
+        .authorize_code(
+            &env,
+            &authorize_url(&client.client_id, &[("scope", "read")]),
+            EMAIL,
+            PASSWORD,
+        )
         .await;
-    let fields: Vec<(String, String)> = hidden_fields(&body_text(&consent))
-        .into_iter()
-        .filter(|(k, _)| k != "csrf")
-        .collect();
-    let mut pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    pairs.push(("action", "allow"));
-    let resp = browser.post(&env, "/oauth/authorize", &pairs).await;
-    assert_eq!(resp.status(), 403);
-    assert!(header_str(&resp, "location").is_none());
-    // And with a wrong token.
-    pairs.push(("csrf", "forged"));
-    let resp = browser.post(&env, "/oauth/authorize", &pairs).await;
-    assert_eq!(resp.status(), 403);
+    // Same scope again: straight back with a code.
+    let again = browser
+        .get(
+            &env,
+            &authorize_url(&client.client_id, &[("scope", "read")]),
+        )
+        .await;
+    assert_eq!(again.status(), 302);
+    assert!(location_params(&again).contains_key("code"));
+    // A new scope: the consent page again.
+    let more = browser
+        .get(
+            &env,
+            &authorize_url(&client.client_id, &[("scope", "read write")]),
+        )
+        .await;
+    assert_eq!(more.status(), 200);
+    assert!(body_text(&more).contains("value=\"allow\""));
 }
 
 #[tokio::test]
@@ -364,6 +262,45 @@ async fn concurrent_redemptions_of_one_code_let_exactly_one_through() {
 }
 
 #[tokio::test]
+async fn fifty_concurrent_redemptions_of_one_code_one_wins_and_the_family_is_revoked() {
+    let env = env().await;
+    let (client, secret) = env.client(|_| {}).await;
+    let secret = secret.unwrap();
+    env.user(None, EMAIL, PASSWORD, "{}").await;
+    let mut browser = Browser::default();
+    let q = browser
+        .authorize_code(
+            &env,
+            &authorize_url(&client.client_id, &[]),
+            EMAIL,
+            PASSWORD,
+        )
+        .await;
+    let body = [
+        ("grant_type", "authorization_code"),
+        ("code", q["code"].as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", client.client_id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    let results = futures::future::join_all((0..50).map(|_| env.token_form(&body))).await;
+    let ok: Vec<_> = results.iter().filter(|r| r.0 == 200).collect();
+    let refused = results
+        .iter()
+        .filter(|r| r.0 == 400 && r.1["error"] == "invalid_grant")
+        .count();
+    println!(
+        "50 concurrent code redemptions: {} succeeded, {refused} invalid_grant",
+        ok.len()
+    );
+    assert_eq!((ok.len(), refused), (1, 49));
+    assert_eq!(
+        userinfo_status(&env, ok[0].1["access_token"].as_str().unwrap()).await,
+        401
+    );
+}
+
+#[tokio::test]
 async fn an_expired_code_whose_item_still_exists_is_refused() {
     let env = env().await;
     let (client, secret) = env.client(|_| {}).await;
@@ -382,7 +319,7 @@ async fn an_expired_code_whose_item_still_exists_is_refused() {
             redirect_uri: REDIRECT.into(),
             redirect_uri_given: true,
             code_challenge: None,
-            expires_at: shared::now() - 1,
+            expires_at: env.now() - 1,
             used_at: None,
         })
         .await
@@ -479,143 +416,4 @@ async fn a_redirect_uri_mismatch_at_the_token_endpoint_is_invalid_grant() {
         (status, json["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-}
-
-#[tokio::test]
-async fn refresh_rotates_and_the_old_refresh_token_is_refused() {
-    let env = env().await;
-    let (client, secret) = env.client(|_| {}).await;
-    let secret = secret.unwrap();
-    let code = signed_in_code(&env, &client.client_id, &[]).await;
-    let (_, first, _) = env.redeem(&client.client_id, &secret, &code).await;
-    let old = first["refresh_token"].as_str().unwrap();
-    let refresh = |rt: String| {
-        let (id, secret) = (client.client_id.clone(), secret.clone());
-        let env = &env;
-        async move { env.refresh(&id, &secret, &rt).await }
-    };
-    let (status, second, _) = refresh(old.to_string()).await;
-    assert_eq!(status, 200, "{second}");
-    assert_ne!(second["access_token"], first["access_token"]);
-    let (status, again, _) = refresh(old.to_string()).await;
-    assert_eq!(
-        (status, again["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
-    // The replay revoked the family, the rotated token included.
-    let (status, _, _) = refresh(second["refresh_token"].as_str().unwrap().to_string()).await;
-    assert_eq!(status, 400);
-}
-
-#[tokio::test]
-async fn userinfo_takes_the_token_by_header_query_or_form_and_refuses_both() {
-    let env = env().await;
-    let (client, secret) = env.client(|_| {}).await;
-    let code = signed_in_code(&env, &client.client_id, &[]).await;
-    let (_, tokens, _) = env
-        .redeem(&client.client_id, secret.as_deref().unwrap(), &code)
-        .await;
-    let at = tokens["access_token"].as_str().unwrap();
-    let by_header = env
-        .userinfo(get(
-            "/oauth/userinfo",
-            &[("authorization", &format!("Bearer {at}"))],
-        ))
-        .await;
-    let by_query = env
-        .userinfo(get(&format!("/oauth/userinfo?access_token={at}"), &[]))
-        .await;
-    let by_form = env
-        .userinfo(post_form("/oauth/userinfo", &[("access_token", at)], &[]))
-        .await;
-    for r in [&by_header, &by_query, &by_form] {
-        assert_eq!(r.status(), 200);
-        assert_eq!(json_body(r)["email"], EMAIL);
-    }
-    let both = env
-        .userinfo(get(
-            &format!("/oauth/userinfo?access_token={at}"),
-            &[("authorization", &format!("Bearer {at}"))],
-        ))
-        .await;
-    assert_eq!(both.status(), 400);
-    let unknown = env
-        .userinfo(get("/oauth/userinfo", &[("authorization", "Bearer nope")]))
-        .await;
-    assert_eq!(unknown.status(), 401);
-    assert!(header_str(&unknown, "www-authenticate")
-        .unwrap()
-        .contains("error=\"invalid_token\""));
-    let missing = env.userinfo(get("/oauth/userinfo", &[])).await;
-    assert_eq!(missing.status(), 401);
-    assert!(header_str(&missing, "www-authenticate")
-        .unwrap()
-        .starts_with("Bearer"));
-}
-
-#[tokio::test]
-async fn an_expired_access_token_is_refused() {
-    let env = env().await;
-    let token = shared::crypto::random_token();
-    env.state
-        .store
-        .put_token_item(&TokenItem {
-            pk: store::access_key(&token),
-            client_id: "c".into(),
-            family: shared::crypto::random_id(),
-            grant: Grant {
-                scope: vec![],
-                sub: Some("s".into()),
-                ..Grant::default()
-            },
-            iat: shared::now() - 7200,
-            expires_at: Some(shared::now() - 1),
-            used_at: None,
-        })
-        .await
-        .unwrap();
-    let resp = env
-        .userinfo(get(
-            "/oauth/userinfo",
-            &[("authorization", &format!("Bearer {token}"))],
-        ))
-        .await;
-    assert_eq!(resp.status(), 401);
-    assert!(header_str(&resp, "www-authenticate")
-        .unwrap()
-        .contains("invalid_token"));
-}
-
-#[tokio::test]
-async fn remembered_consent_skips_the_consent_page_until_new_scopes_are_asked_for() {
-    let env = env().await;
-    let (client, _) = env.client(|_| {}).await;
-    env.user(None, EMAIL, PASSWORD, "{}").await;
-    let mut browser = Browser::default();
-    browser
-        .authorize_code(
-            &env,
-            &authorize_url(&client.client_id, &[("scope", "read")]),
-            EMAIL,
-            PASSWORD,
-        )
-        .await;
-    // Same scope again: straight back with a code.
-    let again = browser
-        .get(
-            &env,
-            &authorize_url(&client.client_id, &[("scope", "read")]),
-        )
-        .await;
-    assert_eq!(again.status(), 302);
-    assert!(location_params(&again).contains_key("code"));
-    // A new scope: the consent page again.
-    let more = browser
-        .get(
-            &env,
-            &authorize_url(&client.client_id, &[("scope", "read write")]),
-        )
-        .await;
-    assert_eq!(more.status(), 200);
-    assert!(body_text(&more).contains("value=\"allow\""));
 }

@@ -5,10 +5,11 @@ pub mod pages;
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use shared::authorize::{self, Input, Outcome, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use shared::authorize::{self, Answer, Input, View, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use shared::http_util::{cookie, params, query_string};
 use shared::params::Params;
-use shared::{telemetry, State};
+use shared::telemetry::RequestLog;
+use shared::State;
 
 /// The paths this function answers: RFC 6749's and the seeds' aliases. The
 /// template routes `/auth/oauth/{action}` here for BellaDati's
@@ -23,52 +24,54 @@ fn is_authorize_path(path: &str) -> bool {
 
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
-    let started = std::time::Instant::now();
-    let (resp, client_id, result) = if !is_authorize_path(req.uri().path()) {
-        let out = authorize::Response {
-            result: "not_found",
-            ..authorize::error_page(404, "Not found", "There is no page at this address.")
-        };
-        (render(state, &out), None, out.result)
-    } else if req.method() == Method::GET || req.method() == Method::POST {
-        let is_post = req.method() == Method::POST;
-        let input = Input {
-            is_post,
-            path: req.uri().path().to_string(),
-            params: if is_post {
-                params(&req)
-            } else {
-                Params::parse(query_string(&req), b"")
-            },
-            session_cookie: cookie(req.headers(), SESSION_COOKIE),
-            login_csrf_cookie: cookie(req.headers(), LOGIN_CSRF_COOKIE),
-        };
-        let out = authorize::handle(state, input).await;
-        (render(state, &out), out.client_id, out.result)
-    } else {
-        let out = authorize::error_page(405, "Method not allowed", "Use GET or POST.");
-        let mut r = render(state, &out);
-        r.headers_mut()
+    let mut log = RequestLog::start("authorize", &req);
+    let answer = answer(state, &req).await;
+    let mut resp = render(state, &answer);
+    if answer.result == "method_not_allowed" {
+        resp.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
-        (r, None, out.result)
-    };
-    telemetry::request_done(
-        "authorize",
-        telemetry::request_id(&req).as_deref(),
-        req.method().as_str(),
-        req.uri().path(),
-        resp.status().as_u16(),
-        client_id.as_deref(),
-        None,
-        result,
-        started,
-    );
+    }
+    log.client_id = answer.client_id;
+    log.outcome = answer.result;
+    log.cause = answer.cause;
+    log.finish(resp.status().as_u16());
     resp
 }
 
-fn render(state: &State, out: &authorize::Response) -> Response<Body> {
-    let mut resp = match &out.outcome {
-        Outcome::Page(page) => {
+async fn answer(state: &State, req: &Request) -> Answer {
+    if !is_authorize_path(req.uri().path()) {
+        return Answer {
+            result: "not_found",
+            ..authorize::error_page(404, "Not found", "There is no page at this address.")
+        };
+    }
+    let is_post = match *req.method() {
+        Method::GET => false,
+        Method::POST => true,
+        _ => {
+            return Answer {
+                result: "method_not_allowed",
+                ..authorize::error_page(405, "Method not allowed", "Use GET or POST.")
+            }
+        }
+    };
+    let input = Input {
+        is_post,
+        path: req.uri().path().to_string(),
+        params: if is_post {
+            params(req)
+        } else {
+            Params::parse(query_string(req), b"")
+        },
+        session_cookie: cookie(req.headers(), SESSION_COOKIE),
+        login_csrf_cookie: cookie(req.headers(), LOGIN_CSRF_COOKIE),
+    };
+    authorize::handle(state, input, state.clock.now()).await
+}
+
+fn render(state: &State, out: &Answer) -> Response<Body> {
+    let mut resp = match &out.view {
+        View::Page(page) => {
             let (status, html) = pages::render(page, &state.config);
             let mut r = Response::new(Body::Text(html));
             *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
@@ -83,7 +86,7 @@ fn render(state: &State, out: &authorize::Response) -> Response<Body> {
             );
             r
         }
-        Outcome::Redirect { location, status } => {
+        View::Redirect { location, status } => {
             let mut r = Response::new(Body::Empty);
             *r.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND);
             if let Ok(v) = HeaderValue::from_str(location) {

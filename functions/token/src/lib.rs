@@ -1,53 +1,49 @@
 //! `POST /oauth/token` (and its aliases), `POST /oauth/revoke` and
 //! `POST /oauth/introspect`: HTTP in, HTTP out. The rules live in
-//! `shared::token` and `shared::introspect`.
+//! `shared::token`, `shared::revocation` and `shared::introspection`.
 
-use lambda_http::http::{header, HeaderValue, Method};
+use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use shared::client_auth;
 use shared::http_util::{
     basic_credentials, json_no_store, oauth_error, params, preflight, with_cors,
 };
-use shared::{introspect, telemetry, token, OAuthError, State};
+use shared::telemetry::RequestLog;
+use shared::token::{self, TokenRequest};
+use shared::{introspection, revocation, OAuthError, State};
 
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     if req.method() == Method::OPTIONS {
         return preflight("POST");
     }
-    let started = std::time::Instant::now();
-    let mut outcome = token::Outcome::default();
+    let mut log = RequestLog::start("token", &req);
     let result = if req.method() != Method::POST {
         Err(OAuthError::invalid_request(
             "the token endpoint accepts POST only",
         ))
     } else {
-        exchange(state, &req, &mut outcome).await
+        dispatch(state, &req, &mut log).await
     };
-    let (resp, label) = match result {
-        Ok(t) => (
-            json_no_store(200, serde_json::to_string(&t).unwrap_or_default()),
-            "issued",
-        ),
-        Err(e) => (oauth_error(&e), e.code.as_str()),
+    let mut resp = match result {
+        Ok(body) => {
+            log.outcome = "issued";
+            json_no_store(200, body.to_string())
+        }
+        Err(e) => {
+            log.outcome = e.code.as_str();
+            log.cause = e.cause.clone();
+            oauth_error(&e)
+        }
     };
-    let mut resp = resp;
     if req.method() != Method::POST {
-        *resp.status_mut() = lambda_http::http::StatusCode::METHOD_NOT_ALLOWED;
+        *resp.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         resp.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
     }
     let resp = with_cors(resp);
-    telemetry::request_done(
-        "token",
-        telemetry::request_id(&req).as_deref(),
-        req.method().as_str(),
-        req.uri().path(),
-        resp.status().as_u16(),
-        outcome.client_id.as_deref(),
-        outcome.grant_type.as_deref(),
-        label,
-        started,
-    );
+    log.finish(resp.status().as_u16());
     resp
 }
 
@@ -68,22 +64,28 @@ fn endpoint(path: &str) -> Endpoint {
     }
 }
 
-async fn exchange(
-    state: &State,
-    req: &Request,
-    outcome: &mut token::Outcome,
-) -> Result<serde_json::Value, OAuthError> {
+async fn dispatch(state: &State, req: &Request, log: &mut RequestLog) -> Result<Value, OAuthError> {
     let params = params(req)?;
     let basic = basic_credentials(req.headers())?;
+    let now = state.clock.now();
     match endpoint(req.uri().path()) {
         Endpoint::Token => {
-            let t = token::exchange(state, &params, basic, outcome).await?;
+            let request = TokenRequest::parse(state, &params, basic)?;
+            log.grant_type = Some(request.grant_type.as_str());
+            log.client_id = Some(request.client.client_id.clone());
+            let t = token::exchange(state, &request, now).await?;
             Ok(serde_json::to_value(t).unwrap_or_default())
         }
         Endpoint::Revoke => {
-            introspect::revoke(state, &params, basic, outcome).await?;
-            Ok(serde_json::json!({}))
+            let creds = client_auth::credentials(basic, &params)?;
+            log.client_id = Some(creds.client_id.clone());
+            revocation::revoke(state, &params, &creds, now).await?;
+            Ok(json!({}))
         }
-        Endpoint::Introspect => introspect::introspect(state, &params, basic, outcome).await,
+        Endpoint::Introspect => {
+            let creds = client_auth::credentials(basic, &params)?;
+            log.client_id = Some(creds.client_id.clone());
+            introspection::introspect(state, &params, &creds, now).await
+        }
     }
 }

@@ -6,7 +6,8 @@ use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use shared::error::ErrorCode;
 use shared::http_util::{bearer, json_no_store, preflight, with_cors, Bearer};
-use shared::{telemetry, userinfo, OAuthError, State};
+use shared::telemetry::RequestLog;
+use shared::{userinfo, OAuthError, State};
 
 /// The OpenAPI document of every endpoint, served at `GET /openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../../openapi.yaml");
@@ -16,20 +17,23 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     if req.method() == Method::OPTIONS {
         return preflight("GET, POST");
     }
-    let started = std::time::Instant::now();
+    let mut log = RequestLog::start("userinfo", &req);
     let path = req.uri().path();
     let resp = if path.ends_with("/.well-known/oauth-authorization-server") {
         public_document(
             "application/json; charset=utf-8",
-            shared::introspect::metadata(state).to_string(),
+            shared::discovery::metadata(state).to_string(),
         )
     } else if path.ends_with("/openapi.yaml") {
         public_document("application/yaml; charset=utf-8", OPENAPI.to_string())
     } else if req.method() == Method::GET || req.method() == Method::POST {
         match bearer(&req) {
-            Ok(Bearer::Token(t)) => match userinfo::claims(state, &t).await {
+            Ok(Bearer::Token(t)) => match userinfo::claims(state, &t, state.clock.now()).await {
                 Ok(claims) => json_no_store(200, claims.to_string()),
-                Err(e) => error(&e),
+                Err(e) => {
+                    log.cause = e.cause.clone();
+                    error(&e)
+                }
             },
             // RFC 6750 §3.1: no credentials at all gets a challenge without an error code.
             Ok(Bearer::None) => challenge(
@@ -50,22 +54,12 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         r
     };
     let resp = with_cors(resp);
-    let label = if resp.status() == StatusCode::OK {
+    log.outcome = if resp.status() == StatusCode::OK {
         "ok"
     } else {
         "refused"
     };
-    telemetry::request_done(
-        "userinfo",
-        telemetry::request_id(&req).as_deref(),
-        req.method().as_str(),
-        req.uri().path(),
-        resp.status().as_u16(),
-        None,
-        None,
-        label,
-        started,
-    );
+    log.finish(resp.status().as_u16());
     resp
 }
 
@@ -95,10 +89,11 @@ fn error(e: &OAuthError) -> Response<Body> {
     let status = match e.code {
         ErrorCode::InvalidToken => 401,
         ErrorCode::TemporarilyUnavailable => 503,
+        ErrorCode::ServerError => 500,
         _ => 400,
     };
     let resp = json_no_store(status, e.to_json());
-    if status == 503 {
+    if status >= 500 {
         return resp;
     }
     // Descriptions are fixed ASCII text without quotes.

@@ -109,6 +109,7 @@ fn split(s: &str) -> Vec<String> {
 
 async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     let store = Store::from_env(cli.table.clone()).await;
+    let now = shared::clock::unix_now();
     Ok(match cli.cmd {
         Cmd::Table(TableCmd::Create) => {
             let created = store.create_table().await?;
@@ -128,6 +129,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
                     access_ttl: c.access_ttl,
                     refresh_ttl: c.refresh_ttl,
                 },
+                now,
             )
             .await?;
             let mut out = json!({ "client_id": client.client_id, "client_secret": secret });
@@ -156,6 +158,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
                 &email,
                 &password,
                 claims.as_deref(),
+                now,
             )
             .await?;
             json!({ "sub": user.sub, "tenant": user.tenant, "email": user.email })

@@ -1,0 +1,301 @@
+//! The pages of the authorization endpoint: sign in, consent, and the code
+//! (RFC 6749 §4.1.2). Store failures surface as `Err` and become one error page
+//! in [`super::handle`].
+
+use super::request::{check_client, check_request, AuthRequest};
+use super::{error_page, error_redirect, Answer, Input, Page, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::crypto;
+use crate::error::{ErrorCode, OAuthError};
+use crate::http_util::set_cookie;
+use crate::login::{check_password, throttle_key, PasswordCheck};
+use crate::params::Params;
+use crate::state::State;
+use crate::store::{self, CodeItem, Grant, Session};
+
+/// Validates the request and runs the step the form (or its absence) asks for.
+pub(super) async fn run(
+    state: &State,
+    params: &Params,
+    input: &Input,
+    now: i64,
+) -> Result<Answer, OAuthError> {
+    let store = &state.store;
+    // Client and session in parallel: one round trip.
+    let (client, session) = tokio::join!(
+        async {
+            match params.get("client_id") {
+                Some(id) => store.get_client(id).await,
+                None => Ok(None),
+            }
+        },
+        async {
+            let Some(cookie) = &input.session_cookie else {
+                return Ok(None);
+            };
+            let session = store.get_session(cookie, now).await?;
+            Ok::<_, crate::error::StoreError>(session.map(|s| Session {
+                csrf: crypto::csrf_token(cookie),
+                ..s
+            }))
+        }
+    );
+    let (client, session) = (client?, session?);
+    let (client, redirect_uri, given) = match check_client(params, client) {
+        Ok(v) => v,
+        Err(answer) => return Ok(*answer),
+    };
+    let req = match check_request(params, client, redirect_uri, given) {
+        Ok(r) => r,
+        Err(answer) => return Ok(*answer),
+    };
+    // A session only counts in the tenant it was made for.
+    let session = session.filter(|s| s.tenant == req.tenant);
+    let action = if input.is_post {
+        params.get("action")
+    } else {
+        None
+    };
+    match action {
+        Some("login") => {
+            login(
+                state,
+                req,
+                params,
+                &input.path,
+                input.login_csrf_cookie.as_deref(),
+                now,
+            )
+            .await
+        }
+        Some("allow") => decide(state, req, params, session, true, now).await,
+        Some("deny") => decide(state, req, params, session, false, now).await,
+        Some(_) => Ok(error_page(400, "Invalid request", "Unknown form action.")),
+        None => show(state, req, session, input.login_csrf_cookie.clone(), now).await,
+    }
+}
+
+/// No form submitted: the login page, the consent page, or straight to the
+/// client when consent for these scopes was given before.
+async fn show(
+    state: &State,
+    req: AuthRequest,
+    session: Option<Session>,
+    login_csrf: Option<String>,
+    now: i64,
+) -> Result<Answer, OAuthError> {
+    let Some(session) = session else {
+        return Ok(login_page(state, req, login_csrf, None, None, 200));
+    };
+    let granted = state
+        .store
+        .get_consent(&session.sub, &req.client.client_id)
+        .await?;
+    if granted.is_some_and(|g| req.scopes.iter().all(|s| g.contains(s))) {
+        return issue_code(state, &req, &session, false, now).await;
+    }
+    let page = Page::Consent {
+        csrf: session.csrf,
+        email: session.email,
+        req: Box::new(req),
+    };
+    Ok(Answer::page(page, "consent_page"))
+}
+
+fn login_page(
+    state: &State,
+    req: AuthRequest,
+    login_csrf: Option<String>,
+    error: Option<String>,
+    email: Option<String>,
+    status: u16,
+) -> Answer {
+    let mut set_cookies = vec![];
+    let csrf = match login_csrf {
+        Some(c) if c.len() >= 32 => c,
+        _ => {
+            let c = crypto::random_token();
+            set_cookies.push(set_cookie(
+                LOGIN_CSRF_COOKIE,
+                &c,
+                3600,
+                state.config.secure_cookies,
+            ));
+            c
+        }
+    };
+    let page = Page::Login {
+        req: Box::new(req),
+        csrf,
+        error,
+        email,
+        status,
+    };
+    let mut a = Answer::page(page, "login_page");
+    a.set_cookies = set_cookies;
+    a
+}
+
+/// The login form was posted.
+async fn login(
+    state: &State,
+    req: AuthRequest,
+    params: &Params,
+    path: &str,
+    login_csrf: Option<&str>,
+    now: i64,
+) -> Result<Answer, OAuthError> {
+    let csrf_ok =
+        matches!((params.get("csrf"), login_csrf), (Some(a), Some(b)) if crypto::ct_eq(a, b));
+    let email = params.get("email").map(str::to_string);
+    let again = |req, error: &str, email, status| {
+        login_page(
+            state,
+            req,
+            login_csrf.map(str::to_string),
+            Some(error.into()),
+            email,
+            status,
+        )
+    };
+    if !csrf_ok {
+        let message = "Your sign-in form expired. Please try again.";
+        return Ok(
+            login_page(state, req, None, Some(message.into()), email, 403)
+                .labelled("csrf_rejected"),
+        );
+    }
+    let (Some(email), Some(password)) = (email, params.get("password")) else {
+        return Ok(again(
+            req,
+            "Enter your email and password.",
+            params.get("email").map(str::to_string),
+            400,
+        ));
+    };
+    let store = &state.store;
+    let key = throttle_key(&req.tenant, &email);
+    let (user, failures) = tokio::join!(
+        store.get_user(&req.tenant, &email),
+        store.failures(&key, now)
+    );
+    let user = match check_password(state, &req.tenant, &email, password, user?, failures?, now)
+        .await?
+    {
+        PasswordCheck::Ok(u) => u,
+        PasswordCheck::Wrong => {
+            return Ok(
+                again(req, "Invalid email or password.", Some(email), 400).labelled("login_failed")
+            )
+        }
+        PasswordCheck::Locked => {
+            let message = "This account is temporarily locked after too many failed sign-in attempts. Try again in 15 minutes.";
+            return Ok(again(req, message, Some(email), 429).labelled("login_locked"));
+        }
+    };
+    let cookie = crypto::random_token();
+    let session = Session {
+        pk: store::session_key(&cookie),
+        sub: user.sub,
+        tenant: user.tenant,
+        email: user.email,
+        claims: user.claims,
+        csrf: crypto::csrf_token(&cookie),
+        expires_at: now + state.config.session_ttl,
+    };
+    store.put_session(&session).await?;
+    let secure = state.config.secure_cookies;
+    let mut a = Answer::redirect(req.self_url(path), 303, "login_ok");
+    a.set_cookies = vec![
+        set_cookie(SESSION_COOKIE, &cookie, state.config.session_ttl, secure),
+        set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
+    ];
+    Ok(a)
+}
+
+/// The consent form was posted: Allow or Deny.
+async fn decide(
+    state: &State,
+    req: AuthRequest,
+    params: &Params,
+    session: Option<Session>,
+    allow: bool,
+    now: i64,
+) -> Result<Answer, OAuthError> {
+    let Some(session) = session else {
+        let message = "Your session has ended. Please sign in again.";
+        return Ok(login_page(
+            state,
+            req,
+            None,
+            Some(message.into()),
+            None,
+            200,
+        ));
+    };
+    if !params
+        .get("csrf")
+        .is_some_and(|c| crypto::ct_eq(c, &session.csrf))
+    {
+        let a = error_page(
+            403,
+            "Request not verified",
+            "This form could not be verified. Go back to the application and start again.",
+        );
+        return Ok(a.labelled("csrf_rejected"));
+    }
+    if !allow {
+        let a = error_redirect(
+            &req.redirect_uri,
+            req.state.as_deref(),
+            ErrorCode::AccessDenied,
+            "the user denied the request",
+        );
+        return Ok(a.labelled("denied"));
+    }
+    issue_code(state, &req, &session, true, now).await
+}
+
+/// Stores a new single-use code and redirects to the client with it; with
+/// `remember`, records the consent in parallel.
+async fn issue_code(
+    state: &State,
+    req: &AuthRequest,
+    session: &Session,
+    remember: bool,
+    now: i64,
+) -> Result<Answer, OAuthError> {
+    let code = crypto::random_token();
+    let item = CodeItem {
+        pk: store::code_key(&code),
+        client_id: req.client.client_id.clone(),
+        family: crypto::random_id(),
+        grant: Grant {
+            scope: req.scopes.clone(),
+            sub: Some(session.sub.clone()),
+            username: Some(session.email.clone()),
+            tenant: Some(session.tenant.clone()),
+            claims: Some(session.claims.clone()),
+        },
+        redirect_uri: req.redirect_uri.clone(),
+        redirect_uri_given: req.redirect_uri_given,
+        code_challenge: req.code_challenge.clone(),
+        expires_at: now + state.config.code_ttl,
+        used_at: None,
+    };
+    let store = &state.store;
+    if remember {
+        let (a, b) = tokio::join!(
+            store.put_code(&item),
+            store.put_consent(&session.sub, &req.client.client_id, &req.scopes, now)
+        );
+        a.and(b)?;
+    } else {
+        store.put_code(&item).await?;
+    }
+    let mut pairs = vec![("code", code.as_str())];
+    if let Some(s) = &req.state {
+        pairs.push(("state", s));
+    }
+    let location = super::redirect_with(&req.redirect_uri, &pairs);
+    Ok(Answer::redirect(location, 302, "code_issued"))
+}

@@ -1,0 +1,224 @@
+//! The authorization endpoint (RFC 6749 §4.1.1, §4.1.2, §4.1.2.1; RFC 7636).
+//!
+//! The endpoint is stateless between requests: each form posts the original
+//! authorization parameters back, and they are validated again every time.
+//! This module decides; the function crate renders what it decides.
+//!
+//! - [`request`]: validating the authorization request (which errors show a page
+//!   and which redirect to the client);
+//! - [`flow`]: the login form, the consent form and issuing the code.
+
+mod flow;
+mod request;
+
+pub use request::AuthRequest;
+
+use crate::error::{ErrorCode, OAuthError};
+use crate::params::Params;
+use crate::state::State;
+
+/// Cookie holding the browser session.
+pub const SESSION_COOKIE: &str = "oauth_session";
+/// Cookie holding the login form's CSRF token (double submit: no session exists yet).
+pub const LOGIN_CSRF_COOKIE: &str = "oauth_login_csrf";
+
+/// A page for the function crate to render.
+#[derive(Debug, Clone)]
+pub enum Page {
+    /// Never redirects: the client or redirect URI cannot be trusted, or the
+    /// service is down.
+    Error {
+        status: u16,
+        title: String,
+        message: String,
+    },
+    Login {
+        req: Box<AuthRequest>,
+        csrf: String,
+        error: Option<String>,
+        email: Option<String>,
+        status: u16,
+    },
+    Consent {
+        req: Box<AuthRequest>,
+        csrf: String,
+        email: String,
+    },
+}
+
+/// What the browser is shown.
+#[derive(Debug, Clone)]
+pub enum View {
+    Page(Page),
+    /// 302 to the client (code or error) or 303 back to the authorize URL.
+    Redirect {
+        location: String,
+        status: u16,
+    },
+}
+
+/// The endpoint's answer: the view, cookies to set, and what the log line says.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub view: View,
+    pub set_cookies: Vec<String>,
+    /// For the log line.
+    pub client_id: Option<String>,
+    pub result: &'static str,
+    /// Why a 5xx happened, for the log line only.
+    pub cause: Option<String>,
+}
+
+impl Answer {
+    fn new(view: View, result: &'static str) -> Self {
+        Self {
+            view,
+            set_cookies: vec![],
+            client_id: None,
+            result,
+            cause: None,
+        }
+    }
+
+    fn page(p: Page, result: &'static str) -> Self {
+        Self::new(View::Page(p), result)
+    }
+
+    fn redirect(location: String, status: u16, result: &'static str) -> Self {
+        Self::new(View::Redirect { location, status }, result)
+    }
+
+    fn labelled(mut self, result: &'static str) -> Self {
+        self.result = result;
+        self
+    }
+}
+
+/// An error page (no cookies set, no client named).
+pub fn error_page(status: u16, title: &str, message: impl Into<String>) -> Answer {
+    let page = Page::Error {
+        status,
+        title: title.into(),
+        message: message.into(),
+    };
+    Answer::page(page, "error_page")
+}
+
+/// The page for a failure of our own: 503 when DynamoDB is unavailable, 500
+/// for anything else; the cause goes to the log line.
+fn failure_page(e: OAuthError) -> Answer {
+    let mut a = if e.code == ErrorCode::TemporarilyUnavailable {
+        error_page(
+            503,
+            "Temporarily unavailable",
+            "The service is temporarily unavailable. Please try again in a moment.",
+        )
+    } else {
+        error_page(
+            500,
+            "Something went wrong",
+            "The server could not handle this request. Please try again later.",
+        )
+    };
+    a.cause = e.cause;
+    a
+}
+
+/// What the handler extracted from the HTTP request.
+pub struct Input {
+    pub is_post: bool,
+    /// The request path, for redirecting back after sign-in.
+    pub path: String,
+    pub params: Result<Params, OAuthError>,
+    pub session_cookie: Option<String>,
+    pub login_csrf_cookie: Option<String>,
+}
+
+/// Runs the authorization endpoint.
+pub async fn handle(state: &State, input: Input, now: i64) -> Answer {
+    let params = match &input.params {
+        Ok(p) => p,
+        Err(e) => return error_page(400, "Invalid request", e.description.clone()),
+    };
+    let client_id = params.get("client_id").map(str::to_string);
+    let mut answer = match flow::run(state, params, &input, now).await {
+        Ok(a) => a,
+        Err(e) => failure_page(e),
+    };
+    answer.client_id = client_id;
+    answer
+}
+
+/// Appends parameters to a redirect URI, keeping any query it already has.
+pub fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> String {
+    match url::Url::parse(uri) {
+        Ok(mut u) => {
+            u.query_pairs_mut().extend_pairs(pairs);
+            u.to_string()
+        }
+        Err(_) => uri.to_string(),
+    }
+}
+
+/// RFC 6749 §4.1.2.1: an error sent back to the client's redirect URI.
+fn error_redirect(
+    redirect_uri: &str,
+    state: Option<&str>,
+    code: ErrorCode,
+    description: &str,
+) -> Answer {
+    let mut pairs = vec![("error", code.as_str()), ("error_description", description)];
+    if let Some(s) = state {
+        pairs.push(("state", s));
+    }
+    Answer::redirect(redirect_with(redirect_uri, &pairs), 302, "error_redirect")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_parameters_are_appended_to_an_existing_query() {
+        assert_eq!(
+            redirect_with(
+                "https://a.example/cb?x=1",
+                &[("code", "a b"), ("state", "s&t")]
+            ),
+            "https://a.example/cb?x=1&code=a+b&state=s%26t"
+        );
+    }
+
+    #[test]
+    fn an_error_redirect_carries_error_description_and_state() {
+        let a = error_redirect(
+            "https://a.example/cb",
+            Some("st"),
+            ErrorCode::AccessDenied,
+            "no",
+        );
+        let View::Redirect { location, status } = a.view else {
+            panic!("a redirect")
+        };
+        assert_eq!(status, 302);
+        assert_eq!(
+            location,
+            "https://a.example/cb?error=access_denied&error_description=no&state=st"
+        );
+    }
+
+    #[test]
+    fn an_outage_is_a_503_page_and_anything_else_a_500_page_with_the_cause_logged() {
+        let a = failure_page(OAuthError::unavailable().with_cause("timeout"));
+        assert!(matches!(
+            a.view,
+            View::Page(Page::Error { status: 503, .. })
+        ));
+        assert_eq!(a.cause.as_deref(), Some("timeout"));
+        let a = failure_page(OAuthError::server_error());
+        assert!(matches!(
+            a.view,
+            View::Page(Page::Error { status: 500, .. })
+        ));
+    }
+}

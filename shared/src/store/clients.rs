@@ -1,0 +1,47 @@
+//! Clients: `client#{client_id}`.
+
+use super::metrics::Timed;
+use super::models::Client;
+use super::{s, unavailable, Store};
+use crate::error::StoreError;
+
+impl Store {
+    pub async fn put_client(&self, client: &Client, only_new: bool) -> Result<(), StoreError> {
+        self.put(client, only_new).await
+    }
+
+    /// Clients do not expire: no clock needed.
+    pub async fn get_client(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
+        self.get_live(&Client::key(client_id), i64::MIN).await
+    }
+
+    /// Admin (oauthctl, not the functions): deletes every code, access token and
+    /// refresh token of a client. A Scan, paid once per disable, so the hot path
+    /// carries no index for it.
+    pub async fn revoke_client_tokens(&self, client_id: &str) -> Result<usize, StoreError> {
+        let keys = self
+            .collect_pks(|start| async move {
+                let out = self
+                    .ddb
+                    .scan()
+                    .table_name(&self.table)
+                    .projection_expression("pk")
+                    .filter_expression(
+                        "client_id = :c AND (begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
+                    )
+                    .expression_attribute_values(":c", s(client_id))
+                    .expression_attribute_values(":at", s("at#"))
+                    .expression_attribute_values(":rt", s("rt#"))
+                    .expression_attribute_values(":code", s("code#"))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .timed(&self.calls)
+                    .await
+                    .map_err(unavailable)?;
+                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+            })
+            .await?;
+        self.delete_keys(&keys).await?;
+        Ok(keys.len())
+    }
+}

@@ -1,0 +1,35 @@
+//! RFC 6749 §4.4: a confidential client acting for itself; no refresh token
+//! (§4.4.3).
+
+use super::issue::{issue, Family, TokenResponse};
+use super::{require_grant, GrantType, TokenRequest};
+use crate::client_auth::authenticate;
+use crate::error::OAuthError;
+use crate::scope;
+use crate::state::State;
+use crate::store::Grant;
+
+pub(super) async fn grant(
+    state: &State,
+    req: &TokenRequest<'_>,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    let client = state.store.get_client(&req.client.client_id).await?;
+    let client = authenticate(client.as_ref(), &req.client)?;
+    if client.is_public() {
+        return Err(OAuthError::unauthorized_client(
+            "public clients cannot use client_credentials",
+        ));
+    }
+    require_grant(client, GrantType::ClientCredentials)?;
+    let scopes = scope::resolve(
+        req.params.get("scope"),
+        &client.scopes,
+        &client.default_scopes,
+    )?;
+    let grant = Grant {
+        scope: scopes,
+        ..Grant::default()
+    };
+    issue(state, client, Family::New, grant, false, now).await
+}
