@@ -24,7 +24,7 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_runtime_api::shared::IntoShared;
 use aws_smithy_types::body::SdkBody;
 use serde_json::{json, Map, Value};
-use shared::store::{self, CodeItem, Grant, Store, TokenItem};
+use shared::store::{self, Grant, Store};
 use shared::{Config, State};
 use std::collections::HashMap;
 use std::process::Command;
@@ -32,23 +32,28 @@ use std::time::Instant;
 
 const CLIENT_ID: &str = "bench-cpu";
 const SECRET: &str = "bench-cpu-secret-0123456789abcdef";
-/// The code the request presents; the connector answers for it whatever its key.
-const CODE: &str = "bench-cpu-code-0123456789abcdef0123456789abcdef";
-
-/// Answers DynamoDB's JSON protocol from memory, by `X-Amz-Target`.
+/// Answers DynamoDB's JSON protocol from memory, by `X-Amz-Target` and, for
+/// GetItem, by the key's prefix: the client, or the code's grant (never used,
+/// so every request redeems it afresh).
 #[derive(Debug, Clone)]
 struct Canned {
-    get_item: String,
-    update_item: String,
+    client_item: String,
+    grant_item: String,
 }
 
 impl HttpConnector for Canned {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let target = request.headers().get("x-amz-target").unwrap_or_default();
+        let key = request
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            .and_then(|v| v["Key"]["pk"]["S"].as_str().map(str::to_string))
+            .unwrap_or_default();
         let body = match target.rsplit('.').next() {
-            Some("GetItem") => self.get_item.clone(),
-            Some("UpdateItem") => self.update_item.clone(),
-            Some("TransactWriteItems" | "PutItem") => "{}".to_string(),
+            Some("GetItem") if key.starts_with("client#") => self.client_item.clone(),
+            Some("GetItem") => self.grant_item.clone(),
+            Some("PutItem") => "{}".to_string(),
             _ => {
                 let e = format!("the canned connector has no answer for {target:?}");
                 return HttpConnectorFuture::ready(Err(ConnectorError::other(e.into(), None)));
@@ -103,8 +108,9 @@ fn item_json<T: serde::Serialize>(field: &str, value: &T) -> String {
     json!({ field: wire_item(&item) }).to_string()
 }
 
-/// The production SDK configuration with the connector swapped for [`Canned`].
-async fn state() -> State {
+/// The production SDK configuration with the connector swapped for [`Canned`];
+/// the code the requests present.
+async fn state() -> (State, String) {
     let now = shared::clock::unix_now();
     let client = store::Client {
         pk: store::Client::key(CLIENT_ID),
@@ -117,30 +123,22 @@ async fn state() -> State {
         grants: vec!["authorization_code".into(), "refresh_token".into()],
         access_ttl: None,
         refresh_ttl: None,
+        max_grant_ttl: None,
         disabled: false,
         created_at: now,
     };
-    let code = CodeItem {
-        pk: store::code_key(CODE),
-        client_id: CLIENT_ID.into(),
-        family: shared::crypto::random_id(),
-        grant: Grant {
-            scope: vec!["read".into()],
-            sub: Some("0f5e8c1a-sub".into()),
-            username: Some("bench@example.com".into()),
-            tenant: Some("default".into()),
-            claims: Some(r#"{"role":"AGENT"}"#.into()),
-        },
-        redirect_uri: REDIRECT.into(),
-        redirect_uri_given: true,
-        code_challenge: None,
-        // Far enough ahead for any run; `used_at` as the consuming update returns it.
-        expires_at: now + 86_400,
-        used_at: Some(now * 1000),
+    let grant = Grant {
+        scope: vec!["read".into()],
+        sub: Some("0f5e8c1a-sub".into()),
+        username: Some("bench@example.com".into()),
+        tenant: Some("default".into()),
+        claims: Some(r#"{"role":"AGENT"}"#.into()),
     };
+    // Far enough ahead for any run.
+    let (item, code) = oauth_tests::code_grant_item(CLIENT_ID, grant, None, now + 86_400, now);
     let canned = Canned {
-        get_item: item_json("Item", &client),
-        update_item: item_json("Attributes", &code),
+        client_item: item_json("Item", &client),
+        grant_item: item_json("Item", &item),
     };
     let conf = aws_sdk_dynamodb::config::Builder::from(&store::sdk::sdk_config().await)
         .region(Region::new("us-east-1"))
@@ -149,16 +147,17 @@ async fn state() -> State {
         .http_client(SharedHttpClient::new(canned))
         .build();
     let store = Store::new(aws_sdk_dynamodb::Client::from_conf(conf), "bench-cpu");
-    State::new(Config::new("bench-cpu", "http://127.0.0.1:9000"), store)
+    let state = State::new(Config::new("bench-cpu", "http://127.0.0.1:9000"), store);
+    (state, code)
 }
 
 /// The code grant's token request, client authenticated in the body.
-fn code_grant_request() -> lambda_http::Request {
+fn code_grant_request(code: &str) -> lambda_http::Request {
     post(
         "/oauth/token",
         &[
             ("grant_type", "authorization_code"),
-            ("code", CODE),
+            ("code", code),
             ("redirect_uri", REDIRECT),
             ("client_id", CLIENT_ID),
             ("client_secret", SECRET),
@@ -167,47 +166,37 @@ fn code_grant_request() -> lambda_http::Request {
 }
 
 /// One code grant through the token function's handler.
-async fn code_grant(st: &State) {
-    let resp = token::handle(st, code_grant_request()).await;
+async fn code_grant(st: &State, code: &str) {
+    let resp = token::handle(st, code_grant_request(code)).await;
     assert_eq!(resp.status(), 200, "code grant: {:?}", resp.body());
 }
 
 /// The same grant's three DynamoDB calls alone, as the handler makes them.
-async fn code_grant_sdk_only(st: &State) {
-    let (client, consumed) = tokio::join!(
-        st.store.get_client(CLIENT_ID),
-        st.store.consume_code(CODE, CLIENT_ID, st.clock.now())
-    );
+async fn code_grant_sdk_only(st: &State, code: &str) {
+    let grant_id = match shared::credential::shape(code) {
+        shared::credential::Shape::Bound { grant_id } => grant_id,
+        other => panic!("not a code: {other:?}"),
+    };
+    let (client, item) = tokio::join!(st.store.get_client(CLIENT_ID), st.store.get_grant(grant_id));
     assert!(client.expect("client").is_some());
-    let store::Consumed::Fresh(item, _) = consumed.expect("consume") else {
-        panic!("code not consumed")
-    };
-    let token = |key: fn(&str) -> String| TokenItem {
-        pk: key(&shared::crypto::random_token()),
-        client_id: CLIENT_ID.into(),
-        family: item.family.clone(),
-        grant: item.grant.clone(),
-        iat: st.clock.now(),
-        expires_at: Some(st.clock.now() + 3600),
-        used_at: None,
-    };
-    st.store
-        .put_tokens(&token(store::access_key), Some(&token(store::refresh_key)))
-        .await
-        .expect("put tokens");
+    let mut item = item.expect("grant").expect("a grant");
+    let read = item.v;
+    item.v += 1;
+    let written = st.store.replace_grant(&item, read).await.expect("replace");
+    assert!(matches!(written, store::Replaced::Done));
 }
 
 /// `bench cpu --mode code|code-sdk --iterations N [--warmup W]`: prints
 /// `{"mode", "iterations", "us_p50", "us_mean", "cpu_us_p50"}`.
 pub async fn main(mode: &str, iterations: usize, warmup: usize) {
-    let st = state().await;
+    let (st, code) = state().await;
     let mut wall = Vec::with_capacity(iterations);
     let mut cpu = Vec::with_capacity(iterations);
     for i in 0..warmup + iterations {
         let (t0, c0) = (Instant::now(), thread_cpu());
         match mode {
-            "code" => code_grant(&st).await,
-            "code-sdk" => code_grant_sdk_only(&st).await,
+            "code" => code_grant(&st, &code).await,
+            "code-sdk" => code_grant_sdk_only(&st, &code).await,
             other => panic!("unknown mode {other}"),
         }
         if i >= warmup {
@@ -317,14 +306,14 @@ mod tests {
     /// SDK-only path, so the CPU figures measure the real handler path.
     #[tokio::test(flavor = "current_thread")]
     async fn code_grant_runs_against_the_canned_connector() {
-        let st = state().await;
-        let resp = token::handle(&st, code_grant_request()).await;
+        let (st, code) = state().await;
+        let resp = token::handle(&st, code_grant_request(&code)).await;
         assert_eq!(resp.status(), 200);
         let body = oauth_tests::json_body(&resp);
         assert_eq!(body["token_type"], "Bearer");
         assert!(body["refresh_token"]
             .as_str()
-            .is_some_and(|t| t.len() == 43));
-        code_grant_sdk_only(&st).await;
+            .is_some_and(|t| t.len() == 66));
+        code_grant_sdk_only(&st, &code).await;
     }
 }

@@ -11,7 +11,7 @@ use lambda_http::Request;
 use oauth_tests::{form, get, json_body as json_of};
 use serde_json::{json, Value};
 use shared::admin::{self, NewClient};
-use shared::store::{self, CodeItem, Grant, Store};
+use shared::store::{Grant, Store};
 use shared::{Config, State};
 use std::path::Path;
 use std::process::Stdio;
@@ -125,29 +125,15 @@ async fn fixture(table: &str) -> Fixture {
 
 /// Stores a fresh code directly (setup, not measured).
 async fn fresh_code(f: &Fixture) -> String {
-    let code = shared::crypto::random_token();
-    f.state
-        .store
-        .put_code(&CodeItem {
-            pk: store::code_key(&code),
-            client_id: f.client_id.clone(),
-            family: shared::crypto::random_id(),
-            grant: Grant {
-                scope: vec!["read".into()],
-                sub: Some(f.sub.clone()),
-                username: Some(EMAIL.into()),
-                tenant: Some("default".into()),
-                claims: Some("{}".into()),
-            },
-            redirect_uri: REDIRECT.into(),
-            redirect_uri_given: true,
-            code_challenge: None,
-            expires_at: shared::clock::unix_now() + 300,
-            used_at: None,
-        })
-        .await
-        .unwrap();
-    code
+    let now = f.state.clock.now();
+    let grant = Grant {
+        scope: vec!["read".into()],
+        sub: Some(f.sub.clone()),
+        username: Some(EMAIL.into()),
+        tenant: Some("default".into()),
+        claims: Some("{}".into()),
+    };
+    oauth_tests::put_code_grant(&f.state.store, &f.client_id, grant, None, now + 300, now).await
 }
 
 #[derive(Default)]

@@ -20,6 +20,7 @@ pub struct NewClient {
     pub public: bool,
     pub access_ttl: Option<i64>,
     pub refresh_ttl: Option<i64>,
+    pub max_grant_ttl: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -111,7 +112,10 @@ pub async fn create_client(
             "the authorization_code grant needs at least one --redirect-uri",
         ));
     }
-    for ttl in [new.access_ttl, new.refresh_ttl].into_iter().flatten() {
+    for ttl in [new.access_ttl, new.refresh_ttl, new.max_grant_ttl]
+        .into_iter()
+        .flatten()
+    {
         if ttl < 0 {
             return Err(invalid(
                 "token lifetimes are seconds >= 0 (0 = never expires)",
@@ -130,6 +134,7 @@ pub async fn create_client(
         grants,
         access_ttl: new.access_ttl,
         refresh_ttl: new.refresh_ttl,
+        max_grant_ttl: new.max_grant_ttl,
         disabled: false,
         created_at: now,
     };

@@ -88,21 +88,13 @@ pub fn authenticate<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::models::test_client;
 
+    /// The test client, with secret `secret` (public with none).
     fn client(secret: Option<&str>) -> Client {
         Client {
-            pk: Client::key("c"),
-            client_id: "c".into(),
-            name: "C".into(),
             secret_hash: secret.map(crypto::sha256_hex),
-            redirect_uris: vec![],
-            scopes: vec![],
-            default_scopes: vec![],
-            grants: vec![],
-            access_ttl: None,
-            refresh_ttl: None,
-            disabled: false,
-            created_at: 0,
+            ..test_client(secret.is_none(), &[])
         }
     }
 

@@ -17,6 +17,9 @@ pub struct Config {
     pub refresh_ttl: i64,
     /// Browser session lifetime in seconds (`SESSION_TTL`, default 8 hours).
     pub session_ttl: i64,
+    /// The longest a grant may be refreshed, from its start, when a client sets
+    /// none (`MAX_GRANT_LIFETIME`, default 90 days; 0 = no limit).
+    pub max_grant_ttl: i64,
     /// Seconds after a refresh token's rotation during which one retry with the same
     /// token is honoured instead of treated as replay (`REFRESH_GRACE_SECONDS`, default 0 = off).
     pub refresh_grace: i64,
@@ -75,6 +78,7 @@ impl Config {
             .with_access_ttl(int_var("ACCESS_TOKEN_TTL", 3600)?)
             .with_refresh_ttl(int_var("REFRESH_TOKEN_TTL", 30 * 24 * 3600)?)
             .with_session_ttl(int_var("SESSION_TTL", 8 * 3600)?)
+            .with_max_grant_ttl(int_var("MAX_GRANT_LIFETIME", 90 * 24 * 3600)?)
             .with_refresh_grace(int_var("REFRESH_GRACE_SECONDS", 0)?.min(300))
             .with_query_params(query_params_allowed);
         config.scope_descriptions = scope_descriptions;
@@ -92,6 +96,7 @@ impl Config {
             access_ttl: 3600,
             refresh_ttl: 30 * 24 * 3600,
             session_ttl: 8 * 3600,
+            max_grant_ttl: 90 * 24 * 3600,
             refresh_grace: 0,
             query_params_allowed: true,
             secure_cookies,
@@ -113,6 +118,10 @@ impl Config {
     }
     pub fn with_session_ttl(mut self, s: i64) -> Self {
         self.session_ttl = s;
+        self
+    }
+    pub fn with_max_grant_ttl(mut self, s: i64) -> Self {
+        self.max_grant_ttl = s;
         self
     }
     pub fn with_refresh_grace(mut self, s: i64) -> Self {

@@ -11,7 +11,12 @@ use subtle::ConstantTimeEq;
 
 /// 256 random bits from the OS RNG, base64url without padding (43 characters).
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
+    random_b64(32)
+}
+
+/// `n` random bytes from the OS RNG, base64url without padding.
+pub fn random_b64(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)
         .expect("OS RNG");
@@ -31,6 +36,12 @@ pub fn random_id() -> String {
 /// cookies and client secrets are stored.
 pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+/// SHA-256 of a value, base64url without padding (43 characters): the stored
+/// form of codes and tokens in grant items.
+pub fn sha256_b64(value: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
 }
 
 /// The consent form's CSRF token for a session: SHA-256 of the (256-bit random)

@@ -2,11 +2,24 @@
 //! revoked tokens; only confidential clients may ask.
 
 use crate::client_auth::ClientCredentials;
+use crate::credential;
 use crate::error::OAuthError;
+use crate::grant;
 use crate::params::Params;
 use crate::state::State;
+use crate::store::Grant;
 use crate::token_lookup::{lookup, Found};
 use serde_json::{json, Value};
+
+/// The fields of an active token (RFC 7662 §2.2).
+struct Active<'a> {
+    client_id: &'a str,
+    grant: &'a Grant,
+    scope: &'a [String],
+    token_type: &'static str,
+    iat: Option<i64>,
+    exp: Option<i64>,
+}
 
 pub async fn introspect(
     state: &State,
@@ -20,28 +33,61 @@ pub async fn introspect(
             "public clients cannot introspect tokens",
         ));
     }
-    let (item, token_type) = match found {
-        Found::Access(t) => (t, "Bearer"),
-        Found::Refresh(t) if t.used_at.is_none() => (t, "refresh_token"),
-        _ => return Ok(json!({ "active": false })),
+    let hash = params
+        .get("token")
+        .map(credential::digest)
+        .unwrap_or_default();
+    let active = match &found {
+        Found::Access(g) => grant::live_access(g, &hash, now).map(|a| Active {
+            client_id: &g.client_id,
+            grant: &g.grant,
+            scope: a.scope.as_deref().unwrap_or(&g.grant.scope),
+            token_type: "Bearer",
+            iat: Some(a.iat),
+            exp: a.exp,
+        }),
+        Found::Refresh(g) => grant::live_refresh(g, &hash, now).map(|r| Active {
+            client_id: &g.client_id,
+            grant: &g.grant,
+            scope: &g.grant.scope,
+            token_type: "refresh_token",
+            iat: None,
+            exp: r.exp,
+        }),
+        Found::LegacyAccess(t) | Found::LegacyRefresh(t) => Some(Active {
+            client_id: &t.client_id,
+            grant: &t.grant,
+            scope: &t.grant.scope,
+            token_type: if matches!(found, Found::LegacyAccess(_)) {
+                "Bearer"
+            } else {
+                "refresh_token"
+            },
+            iat: Some(t.iat),
+            exp: t.expires_at,
+        }),
+        Found::None => None,
     };
-    // RFC 7662 §2.2.
+    let Some(a) = active else {
+        return Ok(json!({ "active": false }));
+    };
     let mut out = json!({
         "active": true,
-        "scope": item.grant.scope.join(" "),
-        "client_id": item.client_id,
-        "token_type": token_type,
-        "iat": item.iat,
+        "scope": a.scope.join(" "),
+        "client_id": a.client_id,
+        "token_type": a.token_type,
         "iss": state.config.issuer,
     });
-    if let Some(exp) = item.expires_at {
-        out["exp"] = json!(exp);
-    }
-    if let Some(sub) = item.grant.sub {
-        out["sub"] = json!(sub);
-    }
-    if let Some(username) = item.grant.username {
-        out["username"] = json!(username);
+    let fields = [
+        ("iat", a.iat.map(Value::from)),
+        ("exp", a.exp.map(Value::from)),
+        ("sub", a.grant.sub.clone().map(Value::from)),
+        ("username", a.grant.username.clone().map(Value::from)),
+    ];
+    for (k, v) in fields {
+        if let Some(v) = v {
+            out[k] = v;
+        }
     }
     Ok(out)
 }

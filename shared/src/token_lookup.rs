@@ -1,18 +1,36 @@
 //! Finding a presented token for revocation and introspection: the client is
-//! authenticated like at the token endpoint, and the token is looked up as an
-//! access and as a refresh token in parallel with the client (one round trip).
+//! authenticated like at the token endpoint, and the token's grant item is read
+//! in parallel with the client (one round trip). A token from before grant
+//! items is looked up as an access and as a refresh token instead.
 
 use crate::client_auth::{authenticate, ClientCredentials};
+use crate::credential::{self, Shape};
 use crate::error::OAuthError;
+use crate::grant;
 use crate::params::Params;
 use crate::state::State;
-use crate::store::{Client, TokenItem};
+use crate::store::{Client, GrantItem, TokenItem};
 
-/// What a presented token turned out to be.
+/// What a presented token turned out to be: live, or `None`.
 pub enum Found {
-    Access(TokenItem),
-    Refresh(TokenItem),
+    /// A live access token of this grant.
+    Access(GrantItem),
+    /// The live refresh token of this grant.
+    Refresh(GrantItem),
+    LegacyAccess(TokenItem),
+    LegacyRefresh(TokenItem),
     None,
+}
+
+impl Found {
+    /// The client the token was issued to.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            Found::Access(g) | Found::Refresh(g) => Some(&g.client_id),
+            Found::LegacyAccess(t) | Found::LegacyRefresh(t) => Some(&t.client_id),
+            Found::None => None,
+        }
+    }
 }
 
 /// The authenticated client and what its `token` parameter names.
@@ -24,23 +42,44 @@ pub async fn lookup(
 ) -> Result<(Client, Found), OAuthError> {
     let token = params.require("token")?;
     let store = &state.store;
-    let (client, at, rt) = tokio::join!(
-        store.get_client(&creds.client_id),
-        store.get_access_token(token, now),
-        store.get_refresh_token(token, now)
-    );
+    let (client, found) = match credential::shape(token) {
+        Shape::Bound { grant_id } => {
+            let (client, item) = tokio::join!(
+                store.get_client(&creds.client_id),
+                store.get_grant(grant_id)
+            );
+            let hash = credential::digest(token);
+            let found = match item? {
+                Some(g) if grant::live_access(&g, &hash, now).is_some() => Found::Access(g),
+                Some(g) if grant::live_refresh(&g, &hash, now).is_some() => Found::Refresh(g),
+                _ => Found::None,
+            };
+            (client, found)
+        }
+        Shape::Legacy => {
+            let (client, at, rt) = tokio::join!(
+                store.get_client(&creds.client_id),
+                store.get_legacy_access(token, now),
+                store.get_legacy_refresh(token, now)
+            );
+            let found = pick_legacy(params.get("token_type_hint"), at?, rt?);
+            (client, found)
+        }
+        Shape::Jwt | Shape::Unknown => (store.get_client(&creds.client_id).await, Found::None),
+    };
     let client = authenticate(client?.as_ref(), creds)?.clone();
-    let (at, rt) = (at?, rt?);
-    Ok((client, pick(params.get("token_type_hint"), at, rt)))
+    Ok((client, found))
 }
 
 /// The hint only orders the search (RFC 7009 §2.1, RFC 7662 §2.1); both types
-/// are looked up anyway, and an unknown hint is ignored.
-fn pick(hint: Option<&str>, at: Option<TokenItem>, rt: Option<TokenItem>) -> Found {
+/// are looked up anyway, and an unknown hint is ignored. A used legacy refresh
+/// token is no longer live.
+fn pick_legacy(hint: Option<&str>, at: Option<TokenItem>, rt: Option<TokenItem>) -> Found {
+    let rt = rt.filter(|t| t.used_at.is_none());
     match (hint, at, rt) {
-        (Some("refresh_token"), _, Some(rt)) => Found::Refresh(rt),
-        (_, Some(at), _) => Found::Access(at),
-        (_, None, Some(rt)) => Found::Refresh(rt),
+        (Some("refresh_token"), _, Some(rt)) => Found::LegacyRefresh(rt),
+        (_, Some(at), _) => Found::LegacyAccess(at),
+        (_, None, Some(rt)) => Found::LegacyRefresh(rt),
         _ => Found::None,
     }
 }
@@ -50,7 +89,7 @@ mod tests {
     use super::*;
     use crate::store::Grant;
 
-    fn item(pk: &str) -> TokenItem {
+    fn item(pk: &str, used: bool) -> TokenItem {
         TokenItem {
             pk: pk.into(),
             client_id: "c".into(),
@@ -58,24 +97,32 @@ mod tests {
             grant: Grant::default(),
             iat: 0,
             expires_at: None,
-            used_at: None,
+            used_at: used.then_some(1),
         }
     }
 
     #[test]
     fn the_hint_orders_the_search_and_an_unknown_hint_is_ignored() {
-        let both = || (Some(item("at")), Some(item("rt")));
+        let both = || (Some(item("at", false)), Some(item("rt", false)));
         let (a, r) = both();
         assert!(matches!(
-            pick(Some("refresh_token"), a, r),
-            Found::Refresh(_)
+            pick_legacy(Some("refresh_token"), a, r),
+            Found::LegacyRefresh(_)
         ));
         let (a, r) = both();
-        assert!(matches!(pick(Some("id_token"), a, r), Found::Access(_)));
         assert!(matches!(
-            pick(Some("access_token"), None, Some(item("rt"))),
-            Found::Refresh(_)
+            pick_legacy(Some("id_token"), a, r),
+            Found::LegacyAccess(_)
         ));
-        assert!(matches!(pick(None, None, None), Found::None));
+        let rt = Some(item("rt", false));
+        assert!(matches!(
+            pick_legacy(Some("access_token"), None, rt),
+            Found::LegacyRefresh(_)
+        ));
+        assert!(matches!(pick_legacy(None, None, None), Found::None));
+        assert!(matches!(
+            pick_legacy(None, None, Some(item("rt", true))),
+            Found::None
+        ));
     }
 }

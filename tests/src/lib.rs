@@ -29,8 +29,10 @@ pub async fn env_with(tweak: impl FnOnce(Config) -> Config) -> Env {
     let config = tweak(Config::new(table.clone(), "http://127.0.0.1:9000"));
     let store = Store::from_env(table).await.recording();
     store.create_table().await.expect("create table");
+    // Time stands still unless a test moves it: expiry is tested at exact seconds.
+    let clock = shared::Clock::fixed(shared::clock::unix_now());
     Env {
-        state: State::new(config, store),
+        state: State::new(config, store).with_clock(clock),
     }
 }
 
@@ -58,6 +60,11 @@ impl Env {
     /// The state's clock, now.
     pub fn now(&self) -> i64 {
         self.state.clock.now()
+    }
+
+    /// Moves the state's (fixed) clock on.
+    pub fn advance(&self, secs: i64) {
+        self.state.clock.advance(secs)
     }
 
     /// A confidential client with the code and refresh grants; returns (client, secret).
@@ -437,4 +444,58 @@ pub fn password_body<'a>(
 /// A value percent-encoded for a query string.
 pub fn urlenc(s: &str) -> String {
     form(&[("x", s)])[2..].to_string()
+}
+
+/// Stores a code grant directly, as the authorize endpoint would have after
+/// consent (setup for tests and the benchmark): returns the code.
+pub async fn put_code_grant(
+    store: &Store,
+    client_id: &str,
+    grant: shared::store::Grant,
+    challenge: Option<&str>,
+    expires_at: i64,
+    now: i64,
+) -> String {
+    let item_and_code = code_grant_item(client_id, grant, challenge, expires_at, now);
+    store
+        .create_grant(&item_and_code.0)
+        .await
+        .expect("store code grant");
+    item_and_code.1
+}
+
+/// A code grant item (for [`REDIRECT`]) and its code.
+pub fn code_grant_item(
+    client_id: &str,
+    grant: shared::store::Grant,
+    challenge: Option<&str>,
+    expires_at: i64,
+    now: i64,
+) -> (shared::store::GrantItem, String) {
+    use shared::credential;
+    let grant_id = credential::new_grant_id();
+    let code = credential::mint(&grant_id);
+    let item = shared::store::GrantItem {
+        pk: shared::store::grant_key(&grant_id),
+        v: 1,
+        client_id: client_id.to_string(),
+        grant,
+        created_at: now,
+        ends_at: None,
+        code: Some(shared::store::CodeState {
+            hash: credential::digest(&code),
+            expires_at,
+            used_at: None,
+            redirect_uri: REDIRECT.to_string(),
+            redirect_uri_given: true,
+            challenge: challenge.map(str::to_string),
+        }),
+        access: None,
+        prev_access: None,
+        refresh: None,
+        prev_refresh: None,
+        revoked_at: None,
+        expires_at: Some(expires_at),
+    };
+    (item, code)
 }

@@ -2,7 +2,7 @@
 //! replay, and the token endpoint's checks of the code.
 
 use oauth_tests::*;
-use shared::store::{self, CodeItem, Grant};
+use shared::store::{self, Grant};
 
 #[tokio::test]
 async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
@@ -63,18 +63,19 @@ async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
     let q = location_params(&back);
     assert_eq!(q.get("state").map(String::as_str), Some("xyz"));
     let code = q.get("code").expect("a code").clone();
-    assert_eq!(code.len(), 43, "256 bits, base64url");
+    let (grant_id, secret_part) = code.split_once('.').expect("{grant id}.{secret}");
+    assert_eq!(secret_part.len(), 43, "256 bits, base64url");
     // Stored only hashed, with a TTL of at most 10 minutes.
     let raw = env
         .state
         .store
-        .raw_item(&store::code_key(&code))
+        .raw_item(&store::grant_key(grant_id))
         .await
         .unwrap()
-        .expect("code item");
+        .expect("grant item");
     let exp: i64 = raw["expires_at"].as_n().unwrap().parse().unwrap();
     assert!(exp - env.now() <= 600 && exp - env.now() >= 290);
-    assert!(!format!("{raw:?}").contains(&code));
+    assert!(!format!("{raw:?}").contains(secret_part));
 
     let (status, json, resp) = env
         .token_form(&[
@@ -304,26 +305,21 @@ async fn fifty_concurrent_redemptions_of_one_code_one_wins_and_the_family_is_rev
 async fn an_expired_code_whose_item_still_exists_is_refused() {
     let env = env().await;
     let (client, secret) = env.client(|_| {}).await;
-    let code = shared::crypto::random_token();
-    env.state
-        .store
-        .put_code(&CodeItem {
-            pk: store::code_key(&code),
-            client_id: client.client_id.clone(),
-            family: shared::crypto::random_id(),
-            grant: Grant {
-                scope: vec!["read".into()],
-                sub: Some("s".into()),
-                ..Grant::default()
-            },
-            redirect_uri: REDIRECT.into(),
-            redirect_uri_given: true,
-            code_challenge: None,
-            expires_at: env.now() - 1,
-            used_at: None,
-        })
-        .await
-        .unwrap();
+    let grant = Grant {
+        scope: vec!["read".into()],
+        sub: Some("s".into()),
+        ..Grant::default()
+    };
+    let now = env.now();
+    let code = put_code_grant(
+        &env.state.store,
+        &client.client_id,
+        grant,
+        None,
+        now - 1,
+        now - 301,
+    )
+    .await;
     let (status, json, _) = env
         .redeem(&client.client_id, secret.as_deref().unwrap(), &code)
         .await;

@@ -34,6 +34,14 @@ async fn every_endpoint_answers_503_within_5_seconds_when_dynamodb_is_down_or_st
         let env = Env {
             state: State::new(Config::new("t-down", "http://127.0.0.1:9000"), store),
         };
+        // Well-formed credentials, so that each request needs DynamoDB (a
+        // malformed one is refused without it).
+        let grant_id = shared::credential::new_grant_id();
+        let (code, token) = (
+            shared::credential::mint(&grant_id),
+            shared::credential::mint(&grant_id),
+        );
+        let bearer = format!("Bearer {token}");
         let cases: Vec<(&str, lambda_http::Request)> = vec![
             ("authorize", get(&authorize_url("c", &[]), &[])),
             (
@@ -42,7 +50,7 @@ async fn every_endpoint_answers_503_within_5_seconds_when_dynamodb_is_down_or_st
                     "/oauth/token",
                     &[
                         ("grant_type", "authorization_code"),
-                        ("code", "x"),
+                        ("code", &code),
                         ("client_id", "c"),
                         ("client_secret", "s"),
                     ],
@@ -67,7 +75,11 @@ async fn every_endpoint_answers_503_within_5_seconds_when_dynamodb_is_down_or_st
                 "revoke",
                 post_form(
                     "/oauth/revoke",
-                    &[("token", "t"), ("client_id", "c"), ("client_secret", "s")],
+                    &[
+                        ("token", &token),
+                        ("client_id", "c"),
+                        ("client_secret", "s"),
+                    ],
                     &[],
                 ),
             ),
@@ -75,13 +87,17 @@ async fn every_endpoint_answers_503_within_5_seconds_when_dynamodb_is_down_or_st
                 "introspect",
                 post_form(
                     "/oauth/introspect",
-                    &[("token", "t"), ("client_id", "c"), ("client_secret", "s")],
+                    &[
+                        ("token", &token),
+                        ("client_id", "c"),
+                        ("client_secret", "s"),
+                    ],
                     &[],
                 ),
             ),
             (
                 "userinfo",
-                get("/oauth/userinfo", &[("authorization", "Bearer t")]),
+                get("/oauth/userinfo", &[("authorization", &bearer)]),
             ),
         ];
         let started = Instant::now();

@@ -113,32 +113,27 @@ async fn without_a_grace_period_a_retried_refresh_is_a_replay() {
     );
 }
 
+/// Issuance racing a revocation: a grant's next state, written on the version
+/// read before the grant was revoked, is refused, and the revocation stands.
 #[tokio::test]
-async fn a_token_write_into_a_revoked_family_is_refused_by_the_transaction() {
-    use shared::store::{Grant, TokenItem};
+async fn a_grant_write_after_a_revocation_is_refused_by_its_version_condition() {
+    use shared::store::{Grant, Replaced};
     let env = env().await;
-    let family = shared::crypto::random_id();
-    let item = |key: String| TokenItem {
-        pk: key,
-        client_id: "c".into(),
-        family: family.clone(),
-        grant: Grant::default(),
-        iat: env.now(),
-        expires_at: None,
-        used_at: None,
-    };
     let store = &env.state.store;
-    let before = item(shared::store::access_key(&shared::crypto::random_token()));
-    assert_eq!(store.put_tokens(&before, None).await, Ok(()));
-    store.revoke_family(&family, env.now()).await.unwrap();
-    let after = item(shared::store::access_key(&shared::crypto::random_token()));
-    assert_eq!(
-        store.put_tokens(&after, None).await,
-        Err(shared::StoreError::AlreadyExists)
-    );
-    assert!(store.raw_item(&after.pk).await.unwrap().is_none());
-    assert!(
-        store.raw_item(&before.pk).await.unwrap().is_none(),
-        "revoked with the family"
-    );
+    let (item, _code) = code_grant_item("c", Grant::default(), None, env.now() + 300, env.now());
+    store.create_grant(&item).await.unwrap();
+    let id = item.pk.trim_start_matches("grant#");
+    let read = store.get_grant(id).await.unwrap().unwrap();
+    shared::revocation::revoke_grant(&env.state, id, env.now())
+        .await
+        .unwrap();
+    let mut next = read.clone();
+    next.v += 1;
+    next.revoked_at = None;
+    match store.replace_grant(&next, read.v).await.unwrap() {
+        Replaced::Conflict(Some(current)) => assert!(current.revoked_at.is_some()),
+        other => panic!("the write must lose to the revocation: {other:?}"),
+    }
+    let after = store.get_grant(id).await.unwrap().unwrap();
+    assert!(after.revoked_at.is_some(), "revoked it stays");
 }

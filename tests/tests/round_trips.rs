@@ -1,14 +1,16 @@
-//! DynamoDB requests per endpoint, and how many are sequential: the physical
-//! limit the design promises (2 sequential round trips for the code and refresh
-//! grants, 1 for userinfo). A regression fails the build.
+//! DynamoDB requests per endpoint, how many are sequential, and the capacity
+//! units they consume by DynamoDB's sizing rules: the limits the design promises
+//! (2 sequential round trips for the code and refresh grants, 1 for userinfo; at
+//! most 4 WRU for a code or refresh grant, 1 for client credentials, 1 RRU for
+//! userinfo). A regression fails the build.
 
 use oauth_tests::*;
 use shared::store::RoundTrips;
 
 fn report(what: &str, rt: RoundTrips) -> RoundTrips {
     println!(
-        "{what}: {} DynamoDB requests, {} sequential",
-        rt.requests, rt.sequential
+        "{what}: {} DynamoDB requests, {} sequential, {} RRU, {} WRU",
+        rt.requests, rt.sequential, rt.rru, rt.wru
     );
     rt
 }
@@ -63,8 +65,9 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
     assert_eq!(
         (rt.requests, rt.sequential),
         (3, 2),
-        "client ∥ consume code, then one write"
+        "client ∥ grant, then one write"
     );
+    assert!(rt.wru <= 4.0, "code grant: {} WRU", rt.wru);
 
     let (status, r, _) = env
         .refresh(
@@ -78,8 +81,9 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
     assert_eq!(
         (rt.requests, rt.sequential),
         (3, 2),
-        "client ∥ consume refresh token, then one write"
+        "client ∥ grant, then one write"
     );
+    assert!(rt.wru <= 4.0, "refresh grant: {} WRU", rt.wru);
 
     let resp = env
         .userinfo(get(
@@ -93,6 +97,7 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
     assert_eq!(resp.status(), 200);
     let rt = report("userinfo", store.round_trips());
     assert_eq!((rt.requests, rt.sequential), (1, 1));
+    assert!(rt.rru <= 1.0, "userinfo: {} RRU", rt.rru);
 
     let (status, _, _) = env
         .token_form(&[
@@ -121,6 +126,7 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
     assert_eq!(status, 200);
     let rt = report("client_credentials grant", store.round_trips());
     assert_eq!((rt.requests, rt.sequential), (2, 2));
+    assert!(rt.wru <= 1.0, "client_credentials: {} WRU", rt.wru);
 
     let (status, _) = {
         let resp = env
@@ -138,9 +144,5 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
     };
     assert_eq!(status, 200);
     let rt = report("introspection", store.round_trips());
-    assert_eq!(
-        (rt.requests, rt.sequential),
-        (3, 1),
-        "client ∥ access ∥ refresh lookup"
-    );
+    assert_eq!((rt.requests, rt.sequential), (2, 1), "client ∥ grant");
 }

@@ -1,7 +1,6 @@
 //! The userinfo endpoint (RFC 6750 for the bearer token).
 
 use oauth_tests::*;
-use shared::store::{self, Grant, TokenItem};
 
 #[tokio::test]
 async fn userinfo_takes_the_token_by_header_query_or_form_and_refuses_both() {
@@ -52,24 +51,12 @@ async fn userinfo_takes_the_token_by_header_query_or_form_and_refuses_both() {
 #[tokio::test]
 async fn an_expired_access_token_is_refused() {
     let env = env().await;
-    let token = shared::crypto::random_token();
-    env.state
-        .store
-        .put_token_item(&TokenItem {
-            pk: store::access_key(&token),
-            client_id: "c".into(),
-            family: shared::crypto::random_id(),
-            grant: Grant {
-                scope: vec![],
-                sub: Some("s".into()),
-                ..Grant::default()
-            },
-            iat: env.now() - 7200,
-            expires_at: Some(env.now() - 1),
-            used_at: None,
-        })
-        .await
-        .unwrap();
+    let (client, secret) = env.client(|c| c.access_ttl = Some(1)).await;
+    let tokens = code_tokens(&env, &client.client_id, secret.as_deref().unwrap()).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(userinfo_status(&env, token).await, 200);
+    // The grant item is still there, its access token past its expiry.
+    env.advance(1);
     let resp = env
         .userinfo(get(
             "/oauth/userinfo",

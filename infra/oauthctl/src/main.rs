@@ -84,6 +84,9 @@ struct ClientCreate {
     /// Refresh-token lifetime in seconds (0 = never expires).
     #[arg(long = "refresh-ttl")]
     refresh_ttl: Option<i64>,
+    /// The longest a grant may be refreshed, from its start, in seconds (0 = no limit).
+    #[arg(long = "max-grant-ttl")]
+    max_grant_ttl: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -128,6 +131,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
                     public: c.public,
                     access_ttl: c.access_ttl,
                     refresh_ttl: c.refresh_ttl,
+                    max_grant_ttl: c.max_grant_ttl,
                 },
                 now,
             )

@@ -4,13 +4,14 @@
 
 use super::request::{check_client, check_request, AuthRequest};
 use super::{error_page, error_redirect, Answer, Input, Page, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::credential;
 use crate::crypto;
 use crate::error::{ErrorCode, OAuthError};
 use crate::http_util::set_cookie;
 use crate::login::{check_password, throttle_key, PasswordCheck};
 use crate::params::Params;
 use crate::state::State;
-use crate::store::{self, CodeItem, Grant, Session};
+use crate::store::{self, CodeState, Grant, GrantItem, Session};
 
 /// Validates the request and runs the step the form (or its absence) asks for.
 pub(super) async fn run(
@@ -255,8 +256,8 @@ async fn decide(
     issue_code(state, &req, &session, true, now).await
 }
 
-/// Stores a new single-use code and redirects to the client with it; with
-/// `remember`, records the consent in parallel.
+/// Starts a grant with a new single-use code (RFC 6749 §4.1.2) and redirects to
+/// the client with it; with `remember`, records the consent in parallel.
 async fn issue_code(
     state: &State,
     req: &AuthRequest,
@@ -264,11 +265,13 @@ async fn issue_code(
     remember: bool,
     now: i64,
 ) -> Result<Answer, OAuthError> {
-    let code = crypto::random_token();
-    let item = CodeItem {
-        pk: store::code_key(&code),
+    let grant_id = credential::new_grant_id();
+    let code = credential::mint(&grant_id);
+    let expires_at = now + state.config.code_ttl;
+    let item = GrantItem {
+        pk: store::grant_key(&grant_id),
+        v: 1,
         client_id: req.client.client_id.clone(),
-        family: crypto::random_id(),
         grant: Grant {
             scope: req.scopes.clone(),
             sub: Some(session.sub.clone()),
@@ -276,21 +279,32 @@ async fn issue_code(
             tenant: Some(session.tenant.clone()),
             claims: Some(session.claims.clone()),
         },
-        redirect_uri: req.redirect_uri.clone(),
-        redirect_uri_given: req.redirect_uri_given,
-        code_challenge: req.code_challenge.clone(),
-        expires_at: now + state.config.code_ttl,
-        used_at: None,
+        created_at: now,
+        ends_at: None,
+        code: Some(CodeState {
+            hash: credential::digest(&code),
+            expires_at,
+            used_at: None,
+            redirect_uri: req.redirect_uri.clone(),
+            redirect_uri_given: req.redirect_uri_given,
+            challenge: req.code_challenge.clone(),
+        }),
+        access: None,
+        prev_access: None,
+        refresh: None,
+        prev_refresh: None,
+        revoked_at: None,
+        expires_at: Some(expires_at),
     };
     let store = &state.store;
     if remember {
         let (a, b) = tokio::join!(
-            store.put_code(&item),
+            store.create_grant(&item),
             store.put_consent(&session.sub, &req.client.client_id, &req.scopes, now)
         );
         a.and(b)?;
     } else {
-        store.put_code(&item).await?;
+        store.create_grant(&item).await?;
     }
     let mut pairs = vec![("code", code.as_str())];
     if let Some(s) = &req.state {

@@ -159,22 +159,10 @@ pub(super) fn check_request(
 mod tests {
     use super::*;
     use crate::authorize::{Page, View};
+    use crate::store::models::test_client;
 
     fn client(public: bool, uris: &[&str]) -> Client {
-        Client {
-            pk: Client::key("c"),
-            client_id: "c".into(),
-            name: "C".into(),
-            secret_hash: (!public).then(|| crypto::sha256_hex("s")),
-            redirect_uris: uris.iter().map(|u| u.to_string()).collect(),
-            scopes: vec!["read".into(), "write".into()],
-            default_scopes: vec!["read".into()],
-            grants: vec!["authorization_code".into()],
-            access_ttl: None,
-            refresh_ttl: None,
-            disabled: false,
-            created_at: 0,
-        }
+        test_client(public, uris)
     }
 
     const CB: &str = "https://a.example/cb";

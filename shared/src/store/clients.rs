@@ -10,14 +10,21 @@ impl Store {
         self.put(client, only_new).await
     }
 
-    /// Clients do not expire: no clock needed.
+    /// An eventually consistent read (half the price of a strong one): clients
+    /// change rarely, and a change (a rotated secret, a disabled client) reaches
+    /// every endpoint within DynamoDB's replication lag, typically under a
+    /// second. Disabling a client also revokes its grants, which every token use
+    /// reads strongly consistently, so its tokens stop at once.
     pub async fn get_client(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
-        self.get_live(&Client::key(client_id), i64::MIN).await
+        self.get_item(&Client::key(client_id), false)
+            .await?
+            .map(super::decode)
+            .transpose()
     }
 
-    /// Admin (oauthctl, not the functions): deletes every code, access token and
-    /// refresh token of a client. A Scan, paid once per disable, so the hot path
-    /// carries no index for it.
+    /// Admin (oauthctl, not the functions): deletes every grant of a client (its
+    /// codes and tokens), and its items from before grant items. A Scan, paid
+    /// once per disable, so the hot path carries no index for it.
     pub async fn revoke_client_tokens(&self, client_id: &str) -> Result<usize, StoreError> {
         let keys = self
             .collect_pks(|start| async move {
@@ -27,9 +34,10 @@ impl Store {
                     .table_name(&self.table)
                     .projection_expression("pk")
                     .filter_expression(
-                        "client_id = :c AND (begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
+                        "client_id = :c AND (begins_with(pk, :grant) OR begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
                     )
                     .expression_attribute_values(":c", s(client_id))
+                    .expression_attribute_values(":grant", s("grant#"))
                     .expression_attribute_values(":at", s("at#"))
                     .expression_attribute_values(":rt", s("rt#"))
                     .expression_attribute_values(":code", s("code#"))

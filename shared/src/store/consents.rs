@@ -2,7 +2,7 @@
 
 use super::keys::consent_key;
 use super::metrics::Timed;
-use super::{n, s, unavailable, Store};
+use super::{capacity, n, s, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -44,6 +44,7 @@ impl Store {
             req.update_expression("SET granted_at = :now ADD scopes :s")
                 .expression_attribute_values(":s", AttributeValue::Ss(scopes.to_vec()))
         };
+        self.calls.charge(capacity::write(0));
         req.send().timed(&self.calls).await.map_err(unavailable)?;
         Ok(())
     }

@@ -30,10 +30,10 @@ pub(super) fn consent_key(sub: &str, client_id: &str) -> String {
     format!("consent#{sub}#{client_id}")
 }
 
-pub(super) fn family_key(family: &str) -> String {
-    format!("family#{family}")
-}
-
 pub(super) fn throttle_key(key: &str) -> String {
     format!("throttle#{key}")
+}
+
+pub fn grant_key(grant_id: &str) -> String {
+    format!("grant#{grant_id}")
 }

@@ -1,18 +1,20 @@
 //! Timing of DynamoDB requests, for the round-trip tests and the benchmark.
 //! Off in the functions (nothing is recorded unless a store is `recording`).
 
+use super::capacity::Units;
 use std::time::{Duration, Instant};
 
-/// With recording on, keeps each DynamoDB request's interval so that concurrent
-/// requests can be told from sequential round trips.
+/// With recording on, keeps each DynamoDB request's interval (so that concurrent
+/// requests can be told from sequential round trips) and the capacity it used.
 #[derive(Debug, Default)]
 pub struct Calls {
     recording: bool,
     intervals: std::sync::Mutex<Vec<(Instant, Instant)>>,
+    units: std::sync::Mutex<Units>,
 }
 
 /// What a stretch of work cost in DynamoDB requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct RoundTrips {
     /// Requests sent.
     pub requests: usize,
@@ -20,6 +22,10 @@ pub struct RoundTrips {
     pub sequential: usize,
     /// Wall time with at least one request in flight.
     pub waiting: Duration,
+    /// Read request units, by DynamoDB's sizing rules ([`super::capacity`]).
+    pub rru: f64,
+    /// Write request units, likewise.
+    pub wru: f64,
 }
 
 impl Calls {
@@ -30,11 +36,25 @@ impl Calls {
         }
     }
 
-    /// Takes the intervals recorded since the last call.
+    /// Takes the intervals and units recorded since the last call.
     pub fn take(&self) -> RoundTrips {
         let mut v = std::mem::take(&mut *self.intervals.lock().expect("calls lock"));
         v.sort();
-        group(&v)
+        let units = std::mem::take(&mut *self.units.lock().expect("units lock"));
+        RoundTrips {
+            rru: units.rru,
+            wru: units.wru,
+            ..group(&v)
+        }
+    }
+
+    /// Counts a request's capacity (when recording).
+    pub fn charge(&self, u: Units) {
+        if self.recording {
+            let mut total = self.units.lock().expect("units lock");
+            total.rru += u.rru;
+            total.wru += u.wru;
+        }
     }
 }
 

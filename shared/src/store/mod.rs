@@ -9,14 +9,18 @@
 //! - [`keys`]: how each item's `pk` is built;
 //! - [`ops`]: the generic requests (get, put, conditional consume, transaction);
 //! - one file per entity with its queries: [`clients`], [`users`], [`sessions`],
-//!   [`consents`], [`codes`], [`tokens`], [`throttle`];
+//!   [`consents`], [`grants`] (codes and tokens), [`throttle`];
+//! - [`legacy`]: the per-token items written before grant items, read until
+//!   they expire;
 //! - [`schema`]: the table definition; [`sdk`]: client setup; [`metrics`]:
 //!   request timing for tests and the benchmark.
 
+pub mod capacity;
 mod clients;
-mod codes;
 mod consents;
+pub mod grants;
 pub mod keys;
+pub mod legacy;
 pub mod metrics;
 pub mod models;
 mod ops;
@@ -24,13 +28,15 @@ pub mod schema;
 pub mod sdk;
 mod sessions;
 mod throttle;
-mod tokens;
 mod users;
 
-pub use keys::{access_key, code_key, refresh_key, session_key};
+pub use grants::Replaced;
+pub use keys::{access_key, code_key, grant_key, refresh_key, session_key};
+pub use legacy::{CodeItem, Consumed, TokenItem};
 pub use metrics::RoundTrips;
 pub use models::{
-    normalize_email, Client, CodeItem, Consumed, Grant, Session, TokenItem, User, DEFAULT_TENANT,
+    normalize_email, AccessSlot, Client, CodeState, Grant, GrantItem, RefreshSlot, Session,
+    UsedRefresh, User, DEFAULT_TENANT,
 };
 pub use schema::FAMILY_INDEX;
 

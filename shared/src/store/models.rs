@@ -28,6 +28,10 @@ pub struct Client {
     /// Refresh-token lifetime in seconds; `None` = deployment default, `Some(0)` = never expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_ttl: Option<i64>,
+    /// The longest a grant may be refreshed, from its start; `None` = deployment
+    /// default, `Some(0)` = no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_grant_ttl: Option<i64>,
     #[serde(default)]
     pub disabled: bool,
     pub created_at: i64,
@@ -105,57 +109,110 @@ pub struct Grant {
     pub claims: Option<String>,
 }
 
-/// An authorization code.
+/// A grant: one item per authorization (a code and the tokens issued from it,
+/// or a password or client-credentials grant), `grant#{grant id}`. Every
+/// credential of the grant carries its id ([`crate::credential`]), so using one
+/// is one read of this item: its state, revocation included, is always seen.
+/// Writes replace the whole item, conditioned on the version `v` they read.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct CodeItem {
-    /// `code#{sha256(code)}`
+pub struct GrantItem {
+    /// `grant#{grant id}`
     pub pk: String,
+    /// Incremented by every write (optimistic concurrency).
+    pub v: u64,
     pub client_id: String,
-    pub family: String,
+    /// The resource owner and the scope as granted; a refresh never narrows it.
     pub grant: Grant,
+    pub created_at: i64,
+    /// The absolute end of the grant: no refresh after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessSlot>,
+    /// The access token before the current one: still valid until it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_access: Option<AccessSlot>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<RefreshSlot>,
+    /// The refresh token the current one replaced: presenting it again is a replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_refresh: Option<UsedRefresh>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+    /// TTL: the grant's last credential's expiry (none while one never expires).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// An authorization code of a grant.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CodeState {
+    /// SHA-256 of the code (base64url).
+    pub hash: String,
+    pub expires_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<i64>,
     /// The redirect URI the code was issued for.
     pub redirect_uri: String,
     /// Whether the authorization request carried `redirect_uri` explicitly.
     pub redirect_uri_given: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code_challenge: Option<String>,
-    pub expires_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub used_at: Option<i64>,
+    pub challenge: Option<String>,
 }
 
-/// An access or refresh token.
+/// An access token of a grant.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct TokenItem {
-    /// `at#{sha256(token)}` or `rt#{sha256(token)}`
-    pub pk: String,
-    pub client_id: String,
-    pub family: String,
-    pub grant: Grant,
+pub struct AccessSlot {
+    /// SHA-256 of the token (base64url).
+    pub hash: String,
     pub iat: i64,
-    /// `None`: never expires (no TTL attribute at all).
+    /// `None`: never expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<i64>,
+    pub exp: Option<i64>,
+    /// Set when narrower than the grant's scope (a refresh asked for less).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub used_at: Option<i64>,
+    pub scope: Option<Vec<String>>,
 }
 
-/// Written when a grant family is revoked: in-flight issuance into the family
-/// checks for it.
+/// The current refresh token of a grant.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub(super) struct FamilyMarker {
-    pub pk: String,
-    pub revoked_at: i64,
-    pub expires_at: i64,
+pub struct RefreshSlot {
+    /// SHA-256 of the token (base64url).
+    pub hash: String,
+    /// `None`: never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
 }
 
-/// The outcome of consuming a single-use item (code or refresh token).
-#[derive(Debug, PartialEq)]
-pub enum Consumed<T> {
-    /// This request consumed it; the stamp releases it again if the caller must.
-    Fresh(T, i64),
-    /// It had been consumed before: a replay.
-    Replayed(T),
-    /// No such item, expired, or issued to another client.
-    Invalid,
+/// A rotated refresh token.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UsedRefresh {
+    pub hash: String,
+    pub rotated_at: i64,
+    /// Whether its one retry within the grace period has been used.
+    #[serde(default)]
+    pub retried: bool,
+}
+
+/// A client for unit tests: confidential (secret `s`) unless `public`, with the
+/// code grant, scopes `read write` (default `read`).
+#[cfg(test)]
+pub(crate) fn test_client(public: bool, redirect_uris: &[&str]) -> Client {
+    Client {
+        pk: Client::key("c"),
+        client_id: "c".into(),
+        name: "C".into(),
+        secret_hash: (!public).then(|| crate::crypto::sha256_hex("s")),
+        redirect_uris: redirect_uris.iter().map(|u| u.to_string()).collect(),
+        scopes: vec!["read".into(), "write".into()],
+        default_scopes: vec!["read".into()],
+        grants: vec!["authorization_code".into()],
+        access_ttl: None,
+        refresh_ttl: None,
+        max_grant_ttl: None,
+        disabled: false,
+        created_at: 0,
+    }
 }

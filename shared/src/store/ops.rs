@@ -1,32 +1,38 @@
 //! The generic requests every entity's queries are built from.
 
 use super::metrics::Timed;
-use super::models::Consumed;
-use super::{decode, encode, is_expired, n, s, unavailable, Item, Store};
+use super::{capacity, decode, encode, is_expired, s, unavailable, Item, Store};
 use crate::error::StoreError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    DeleteRequest, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    WriteRequest,
-};
+use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
 
 impl Store {
-    /// One strongly consistent GetItem.
+    /// One strongly consistent GetItem: what every write before it wrote.
     pub(super) async fn get_raw(&self, pk: &str) -> Result<Option<Item>, StoreError> {
+        self.get_item(pk, true).await
+    }
+
+    /// One GetItem, strongly or eventually consistent (half the price, and may
+    /// miss a write of the last second or so).
+    pub(super) async fn get_item(
+        &self,
+        pk: &str,
+        consistent: bool,
+    ) -> Result<Option<Item>, StoreError> {
         let out = self
             .ddb
             .get_item()
             .table_name(&self.table)
             .key("pk", s(pk))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .timed(&self.calls)
             .await
             .map_err(unavailable)?;
+        let size = out.item.as_ref().map_or(0, capacity::item_size);
+        self.calls.charge(capacity::read(size, consistent));
         Ok(out.item)
     }
 
@@ -48,11 +54,14 @@ impl Store {
         value: &T,
         only_new: bool,
     ) -> Result<(), StoreError> {
+        let item = encode(value)?;
+        self.calls
+            .charge(capacity::write(capacity::item_size(&item)));
         let mut req = self
             .ddb
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode(value)?));
+            .set_item(Some(item));
         if only_new {
             req = req.condition_expression("attribute_not_exists(pk)");
         }
@@ -69,6 +78,7 @@ impl Store {
     }
 
     pub(super) async fn delete(&self, pk: &str) -> Result<(), StoreError> {
+        self.calls.charge(capacity::write(0));
         self.ddb
             .delete_item()
             .table_name(&self.table)
@@ -78,119 +88,6 @@ impl Store {
             .await
             .map_err(unavailable)?;
         Ok(())
-    }
-
-    /// Marks a single-use item used with one conditional update, so that of any
-    /// number of concurrent callers exactly one gets `Fresh`.
-    pub(super) async fn consume<T: DeserializeOwned>(
-        &self,
-        pk: &str,
-        client_id: &str,
-        now: i64,
-    ) -> Result<Consumed<T>, StoreError> {
-        // A stamp unique enough to release exactly our own consumption.
-        let stamp = now * 1000 + (rand::random::<u16>() % 1000) as i64;
-        let res = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .update_expression("SET used_at = :stamp")
-            .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(used_at) AND client_id = :cid \
-                 AND (attribute_not_exists(expires_at) OR expires_at > :now)",
-            )
-            .expression_attribute_values(":stamp", n(stamp))
-            .expression_attribute_values(":cid", s(client_id))
-            .expression_attribute_values(":now", n(now))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .timed(&self.calls)
-            .await;
-        match res {
-            Ok(out) => match out.attributes {
-                Some(item) => Ok(Consumed::Fresh(decode(item)?, stamp)),
-                None => Ok(Consumed::Invalid),
-            },
-            Err(e) => match e.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(c) => match c.item {
-                    Some(old)
-                        if old.contains_key("used_at")
-                            && old.get("client_id") == Some(&s(client_id)) =>
-                    {
-                        Ok(Consumed::Replayed(decode(old)?))
-                    }
-                    _ => Ok(Consumed::Invalid),
-                },
-                other => Err(unavailable(other)),
-            },
-        }
-    }
-
-    /// Undoes `consume` when the request turned out not to come from the client
-    /// (failed client authentication), so a stolen code cannot be burnt by a
-    /// caller that does not hold the client's secret.
-    pub(super) async fn release(&self, pk: &str, stamp: i64) -> Result<(), StoreError> {
-        let res = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .update_expression("REMOVE used_at")
-            .condition_expression("used_at = :stamp")
-            .expression_attribute_values(":stamp", n(stamp))
-            .send()
-            .timed(&self.calls)
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
-    }
-
-    /// A transaction's `Put` of an item under a key not taken yet.
-    pub(super) fn put_new_in_transaction<T: Serialize>(
-        &self,
-        value: &T,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(encode(value)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(unavailable)?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    /// One `TransactWriteItems`; a condition that failed is `Err(AlreadyExists)`.
-    pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        let res = self
-            .ddb
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .timed(&self.calls)
-            .await;
-        let Err(e) = res else { return Ok(()) };
-        let cancelled_by_condition = match e.as_service_error() {
-            Some(TransactWriteItemsError::TransactionCanceledException(tc)) => tc
-                .cancellation_reasons()
-                .iter()
-                .any(|r| r.code() == Some("ConditionalCheckFailed")),
-            _ => false,
-        };
-        if cancelled_by_condition {
-            Err(StoreError::AlreadyExists)
-        } else {
-            Err(unavailable(e))
-        }
     }
 
     /// Follows a paginated Query or Scan (`page` fetches the page after a start
@@ -204,6 +101,8 @@ impl Store {
         let mut start = None;
         loop {
             let (items, last) = page(start.take()).await?;
+            let size = items.iter().map(capacity::item_size).sum();
+            self.calls.charge(capacity::read(size, false));
             keys.extend(items.iter().filter_map(|item| match item.get("pk") {
                 Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => Some(pk.clone()),
                 _ => None,
@@ -218,6 +117,9 @@ impl Store {
     /// Deletes items by key, 25 per BatchWriteItem, retrying unprocessed ones.
     pub(super) async fn delete_keys(&self, keys: &[String]) -> Result<(), StoreError> {
         for chunk in keys.chunks(25) {
+            for _ in chunk {
+                self.calls.charge(capacity::write(0));
+            }
             let mut pending = chunk
                 .iter()
                 .map(|pk| {

@@ -3,7 +3,7 @@
 
 use super::keys::throttle_key;
 use super::metrics::Timed;
-use super::{is_expired, n, s, unavailable, Store};
+use super::{capacity, is_expired, n, s, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
@@ -40,6 +40,7 @@ impl Store {
             .send()
             .timed(&self.calls)
             .await;
+        self.calls.charge(capacity::write(0));
         match res {
             Ok(out) => Ok(out
                 .attributes
@@ -53,6 +54,7 @@ impl Store {
                     .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
             {
                 // The previous window has expired but TTL has not deleted it yet: start anew.
+                self.calls.charge(capacity::write(0));
                 self.ddb
                     .put_item()
                     .table_name(&self.table)

@@ -1,13 +1,19 @@
 //! RFC 6749 §4.1.3 with RFC 7636 (PKCE) and RFC 9700 §4.14 (a replayed code
-//! revokes its family).
+//! revokes its grant).
 
-use super::issue::{issue, Family, TokenResponse};
-use super::redeem::{redeem, refuse_replay, Code, Redeemed};
-use super::TokenRequest;
+use super::issue::{grant_end, mint, Request, TokenResponse};
+use super::redeem::{commit, read, Step};
+use super::{legacy, GrantType, TokenRequest};
+use crate::credential::{self, Shape};
 use crate::crypto;
 use crate::error::OAuthError;
+use crate::grant::{self, CodeUse};
 use crate::state::State;
-use crate::store::{Client, CodeItem};
+use crate::store::{Client, CodeState};
+
+const INVALID: &str = "the authorization code is invalid, expired or was issued to another client";
+pub(super) const REPLAYED: &str =
+    "the authorization code has already been used; every token issued from it is revoked";
 
 pub(super) async fn grant(
     state: &State,
@@ -15,32 +21,61 @@ pub(super) async fn grant(
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
     let code = req.params.require("code")?;
-    let (client, item) = match redeem::<Code>(state, &req.client, code, now).await? {
-        (client, Redeemed::Fresh(item)) => (client, item),
-        (client, Redeemed::Replayed(item)) => {
-            return Err(refuse_replay::<Code>(state, &client, &item, now).await)
-        }
+    let grant_id = match credential::shape(code) {
+        Shape::Bound { grant_id } => grant_id,
+        Shape::Legacy => return legacy::authorization_code(state, req, code, now).await,
+        Shape::Jwt | Shape::Unknown => return Err(OAuthError::invalid_grant(INVALID)),
     };
-    check_redirect_uri(&client, &item, req.params.get("redirect_uri"))?;
-    check_pkce(&client, &item, req.params.get("code_verifier"))?;
-    let family = Family::Existing(&item.family);
-    issue(state, &client, family, item.grant.clone(), true, now).await
+    let (client, item) = read(state, &req.client, grant_id, GrantType::AuthorizationCode).await?;
+    let item = item.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
+    let minted = mint(
+        state,
+        &client,
+        Request {
+            grant_id,
+            grant: &item.grant,
+            scope: &item.grant.scope,
+            with_refresh: true,
+            ends_at: item.ends_at.or(grant_end(state, &client, now)),
+        },
+        now,
+    );
+    let hash = credential::digest(code);
+    commit(
+        state,
+        &client,
+        item,
+        REPLAYED,
+        now,
+        |current| match grant::code_use(current, &hash, &client.client_id, now) {
+            CodeUse::Fresh(code) => {
+                check_redirect_uri(&client, code, req.params.get("redirect_uri"))?;
+                check_pkce(&client, code, req.params.get("code_verifier"))?;
+                let next = grant::redeem_code(current, minted.issued.clone(), now);
+                Ok(Step::Write(Box::new(next)))
+            }
+            CodeUse::Replayed => Ok(Step::Replay),
+            CodeUse::Invalid => Err(OAuthError::invalid_grant(INVALID)),
+        },
+    )
+    .await?;
+    Ok(minted.response)
 }
 
 /// RFC 6749 §4.1.3: `redirect_uri` must be the authorization request's. Cobot's
 /// clients omit it (docs/compatibility.md); that is accepted only when the
 /// client has a single registered URI, so the value is unambiguous.
-fn check_redirect_uri(
+pub(super) fn check_redirect_uri(
     client: &Client,
-    item: &CodeItem,
+    code: &CodeState,
     sent: Option<&str>,
 ) -> Result<(), OAuthError> {
     match sent {
-        Some(uri) if uri != item.redirect_uri => Err(OAuthError::invalid_grant(
+        Some(uri) if uri != code.redirect_uri => Err(OAuthError::invalid_grant(
             "redirect_uri does not match the authorization request",
         )),
         Some(_) => Ok(()),
-        None if item.redirect_uri_given && client.redirect_uris.len() != 1 => {
+        None if code.redirect_uri_given && client.redirect_uris.len() != 1 => {
             Err(OAuthError::invalid_request(
                 "redirect_uri is required: it was part of the authorization request",
             ))
@@ -51,8 +86,12 @@ fn check_redirect_uri(
 
 /// RFC 7636 §4.6: the verifier must hash to the code's challenge (S256 only);
 /// public clients must have used PKCE.
-fn check_pkce(client: &Client, item: &CodeItem, verifier: Option<&str>) -> Result<(), OAuthError> {
-    match (&item.code_challenge, verifier) {
+pub(super) fn check_pkce(
+    client: &Client,
+    code: &CodeState,
+    verifier: Option<&str>,
+) -> Result<(), OAuthError> {
+    match (&code.challenge, verifier) {
         (Some(challenge), Some(verifier)) => {
             if crypto::is_valid_pkce_value(verifier)
                 && crypto::pkce_s256_matches(verifier, challenge)
@@ -80,36 +119,16 @@ fn check_pkce(client: &Client, item: &CodeItem, verifier: Option<&str>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Grant;
+    use crate::store::models::test_client;
 
-    fn client(public: bool, uris: &[&str]) -> Client {
-        Client {
-            pk: Client::key("c"),
-            client_id: "c".into(),
-            name: "C".into(),
-            secret_hash: (!public).then(|| crypto::sha256_hex("s")),
-            redirect_uris: uris.iter().map(|u| u.to_string()).collect(),
-            scopes: vec![],
-            default_scopes: vec![],
-            grants: vec![],
-            access_ttl: None,
-            refresh_ttl: None,
-            disabled: false,
-            created_at: 0,
-        }
-    }
-
-    fn code(challenge: Option<&str>, given: bool) -> CodeItem {
-        CodeItem {
-            pk: "code#x".into(),
-            client_id: "c".into(),
-            family: "f".into(),
-            grant: Grant::default(),
-            redirect_uri: "https://a.example/cb".into(),
-            redirect_uri_given: given,
-            code_challenge: challenge.map(str::to_string),
+    fn code(challenge: Option<&str>, given: bool) -> CodeState {
+        CodeState {
+            hash: "h".into(),
             expires_at: 0,
             used_at: None,
+            redirect_uri: "https://a.example/cb".into(),
+            redirect_uri_given: given,
+            challenge: challenge.map(str::to_string),
         }
     }
 
@@ -118,7 +137,7 @@ mod tests {
 
     #[test]
     fn the_redirect_uri_must_match_when_sent() {
-        let c = client(false, &["https://a.example/cb", "https://a.example/other"]);
+        let c = test_client(false, &["https://a.example/cb", "https://a.example/other"]);
         let item = code(None, true);
         assert!(check_redirect_uri(&c, &item, Some("https://a.example/cb")).is_ok());
         let e = check_redirect_uri(&c, &item, Some("https://a.example/other")).unwrap_err();
@@ -128,15 +147,11 @@ mod tests {
     #[test]
     fn an_omitted_redirect_uri_is_accepted_only_when_unambiguous() {
         let item = code(None, true);
-        assert!(check_redirect_uri(&client(false, &["https://a.example/cb"]), &item, None).is_ok());
-        let two = client(false, &["https://a.example/cb", "https://a.example/x"]);
-        assert_eq!(
-            check_redirect_uri(&two, &item, None)
-                .unwrap_err()
-                .code
-                .as_str(),
-            "invalid_request"
-        );
+        let one = test_client(false, &["https://a.example/cb"]);
+        assert!(check_redirect_uri(&one, &item, None).is_ok());
+        let two = test_client(false, &["https://a.example/cb", "https://a.example/x"]);
+        let e = check_redirect_uri(&two, &item, None).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_request");
         assert!(
             check_redirect_uri(&two, &code(None, false), None).is_ok(),
             "the authorization request had none either"
@@ -145,17 +160,13 @@ mod tests {
 
     #[test]
     fn pkce_s256_is_checked_and_public_clients_need_it() {
-        let conf = client(false, &[]);
-        assert!(check_pkce(&conf, &code(Some(CHALLENGE), true), Some(VERIFIER)).is_ok());
-        assert!(check_pkce(
-            &conf,
-            &code(Some(CHALLENGE), true),
-            Some(&VERIFIER.replace('d', "e"))
-        )
-        .is_err());
-        assert!(check_pkce(&conf, &code(Some(CHALLENGE), true), None).is_err());
+        let conf = test_client(false, &[]);
+        let with = code(Some(CHALLENGE), true);
+        assert!(check_pkce(&conf, &with, Some(VERIFIER)).is_ok());
+        assert!(check_pkce(&conf, &with, Some(&VERIFIER.replace('d', "e"))).is_err());
+        assert!(check_pkce(&conf, &with, None).is_err());
         assert!(check_pkce(&conf, &code(None, true), Some(VERIFIER)).is_err());
         assert!(check_pkce(&conf, &code(None, true), None).is_ok());
-        assert!(check_pkce(&client(true, &[]), &code(None, true), None).is_err());
+        assert!(check_pkce(&test_client(true, &[]), &code(None, true), None).is_err());
     }
 }

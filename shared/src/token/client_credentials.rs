@@ -1,8 +1,8 @@
 //! RFC 6749 §4.4: a confidential client acting for itself; no refresh token
 //! (§4.4.3).
 
-use super::issue::{issue, Family, TokenResponse};
-use super::{require_grant, GrantType, TokenRequest};
+use super::issue::TokenResponse;
+use super::{new_grant, require_grant, GrantType, TokenRequest};
 use crate::client_auth::authenticate;
 use crate::error::OAuthError;
 use crate::scope;
@@ -31,5 +31,6 @@ pub(super) async fn grant(
         scope: scopes,
         ..Grant::default()
     };
-    issue(state, client, Family::New, grant, false, now).await
+    let (id, scope) = (crate::credential::new_grant_id(), grant.scope.clone());
+    new_grant(state, client, &id, grant, &scope, false, now).await
 }

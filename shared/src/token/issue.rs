@@ -1,11 +1,12 @@
-//! Writing a grant's new tokens, all or nothing, and the response (RFC 6749 §5.1).
+//! Minting a grant step's tokens and the response (RFC 6749 §5.1). The tokens
+//! are written by the caller, as part of the grant item's new state.
 
 use super::GrantType;
-use crate::crypto;
-use crate::error::{OAuthError, StoreError};
+use crate::credential;
+use crate::grant::Issued;
 use crate::scope;
 use crate::state::State;
-use crate::store::{self, Client, Grant, TokenItem};
+use crate::store::{AccessSlot, Client, Grant, RefreshSlot};
 use serde::Serialize;
 
 /// A successful token response (RFC 6749 §5.1), plus Cloud BOT's `username`.
@@ -22,15 +23,6 @@ pub struct TokenResponse {
     pub username: Option<String>,
 }
 
-/// The grant family the issued tokens belong to.
-#[derive(Clone, Copy)]
-pub(super) enum Family<'a> {
-    /// A code's or refresh token's family: a replay may revoke it while we issue.
-    Existing(&'a str),
-    /// A family that starts with this request (password, client_credentials).
-    New,
-}
-
 /// A lifetime: the client's own, else the deployment's; 0 means never expires.
 pub(super) fn lifetime(client_ttl: Option<i64>, default: i64) -> Option<i64> {
     match client_ttl.unwrap_or(default) {
@@ -39,61 +31,67 @@ pub(super) fn lifetime(client_ttl: Option<i64>, default: i64) -> Option<i64> {
     }
 }
 
-/// Writes a new access token (and a refresh token when the client has that grant
-/// and `with_refresh`), all or nothing.
-pub(super) async fn issue(
-    state: &State,
-    client: &Client,
-    family: Family<'_>,
-    grant: Grant,
-    with_refresh: bool,
-    now: i64,
-) -> Result<TokenResponse, OAuthError> {
-    let family_id = match family {
-        Family::Existing(id) => id.to_string(),
-        Family::New => crypto::random_id(),
-    };
-    let access = crypto::random_token();
+/// When a grant made now must end (no refresh after it): the client's maximum
+/// grant lifetime, else the deployment's; 0 means never.
+pub(super) fn grant_end(state: &State, client: &Client, now: i64) -> Option<i64> {
+    lifetime(client.max_grant_ttl, state.config.max_grant_ttl).map(|t| now + t)
+}
+
+/// What a grant step issues: its stored form and the response.
+pub(super) struct Minted {
+    pub issued: Issued,
+    pub response: TokenResponse,
+}
+
+/// What the new tokens are for.
+pub(super) struct Request<'a> {
+    pub grant_id: &'a str,
+    pub grant: &'a Grant,
+    /// The access token's scope: the grant's, or narrower on a refresh.
+    pub scope: &'a [String],
+    /// Whether a refresh token comes too (when the client has that grant).
+    pub with_refresh: bool,
+    /// The grant's end, which no refresh token outlives.
+    pub ends_at: Option<i64>,
+}
+
+/// New tokens for a grant step.
+pub(super) fn mint(state: &State, client: &Client, req: Request<'_>, now: i64) -> Minted {
+    let access = credential::mint(req.grant_id);
     let access_ttl = lifetime(client.access_ttl, state.config.access_ttl);
-    let at = TokenItem {
-        pk: store::access_key(&access),
-        client_id: client.client_id.clone(),
-        family: family_id,
-        grant,
+    let narrowed = req.scope != req.grant.scope.as_slice();
+    let access_slot = AccessSlot {
+        hash: credential::digest(&access),
         iat: now,
-        expires_at: access_ttl.map(|t| now + t),
-        used_at: None,
+        exp: access_ttl.map(|t| now + t),
+        scope: narrowed.then(|| req.scope.to_vec()),
     };
-    let refresh =
-        (with_refresh && client.allows_grant(GrantType::RefreshToken)).then(crypto::random_token);
-    let rt = refresh.as_ref().map(|r| TokenItem {
-        pk: store::refresh_key(r),
-        expires_at: lifetime(client.refresh_ttl, state.config.refresh_ttl).map(|t| now + t),
-        ..at.clone()
-    });
-    let written = match family {
-        Family::Existing(_) => state.store.put_tokens(&at, rt.as_ref()).await,
-        Family::New => state.store.put_new_family_tokens(&at, rt.as_ref()).await,
-    };
-    match written {
-        Ok(()) => {}
-        // A replay of this grant's code or refresh token revoked the family while
-        // this request, which consumed it first, was in flight. Linearised, this
-        // issuance came before that revocation: the response stands, and the tokens
-        // are revoked with the family, so they are never stored.
-        Err(StoreError::AlreadyExists) if matches!(family, Family::Existing(_)) => {
-            tracing::warn!(client_id = %client.client_id, "tokens issued into a family revoked meanwhile: not stored");
+    let refresh = (req.with_refresh && client.allows_grant(GrantType::RefreshToken))
+        .then(|| credential::mint(req.grant_id));
+    let refresh_slot = refresh.as_ref().map(|r| {
+        let exp = lifetime(client.refresh_ttl, state.config.refresh_ttl).map(|t| now + t);
+        RefreshSlot {
+            hash: credential::digest(r),
+            exp: match (exp, req.ends_at) {
+                (Some(e), Some(end)) => Some(e.min(end)),
+                (e, end) => e.or(end),
+            },
         }
-        Err(e) => return Err(e.into()),
+    });
+    Minted {
+        issued: Issued {
+            access: access_slot,
+            refresh: refresh_slot,
+        },
+        response: TokenResponse {
+            access_token: access,
+            token_type: "Bearer",
+            expires_in: access_ttl,
+            refresh_token: refresh,
+            scope: scope::join(req.scope),
+            username: req.grant.username.clone(),
+        },
     }
-    Ok(TokenResponse {
-        access_token: access,
-        token_type: "Bearer",
-        expires_in: access_ttl,
-        refresh_token: refresh,
-        scope: scope::join(&at.grant.scope),
-        username: at.grant.username,
-    })
 }
 
 #[cfg(test)]

@@ -4,17 +4,19 @@
 //! - [`refresh_token`]: RFC 6749 §6, with rotation and replay detection;
 //! - [`password`]: RFC 6749 §4.3 (legacy, per client);
 //! - [`client_credentials`]: RFC 6749 §4.4;
-//! - [`redeem`]: the path the code and refresh grants share (consume the
-//!   single-use credential while the client is read, authenticate, detect replay);
-//! - [`issue`]: writing the new tokens and building the response (§5.1).
+//! - [`redeem`]: the path the code and refresh grants share (read the client
+//!   and the grant, authenticate, write the grant's next state, detect replay);
+//! - [`issue`]: minting the new tokens and the response (§5.1);
+//! - [`legacy`]: codes and refresh tokens issued before grant items.
 //!
 //! Each grant costs two sequential DynamoDB round trips on its success path: the
-//! reads (client lookup in parallel with consuming the code or refresh token, or
-//! with the user and throttle reads), then one write of the new tokens.
+//! reads (the client in parallel with the grant item, or with the user and the
+//! throttle counter), then one write of the grant item.
 
 mod authorization_code;
 mod client_credentials;
 mod issue;
+mod legacy;
 mod password;
 mod redeem;
 mod refresh_token;
@@ -23,10 +25,11 @@ pub use crate::grant_type::GrantType;
 pub use issue::TokenResponse;
 
 use crate::client_auth::{self, ClientCredentials};
-use crate::error::{ErrorCode, OAuthError};
+use crate::error::{ErrorCode, OAuthError, StoreError};
+use crate::grant::{self, Issued};
 use crate::params::Params;
 use crate::state::State;
-use crate::store::Client;
+use crate::store::{grant_key, Client, Grant, GrantItem};
 
 /// A token request whose grant type and client credentials have been read.
 pub struct TokenRequest<'a> {
@@ -75,6 +78,57 @@ pub async fn exchange(
         GrantType::RefreshToken => refresh_token::grant(state, req, now).await,
         GrantType::Password => password::grant(state, req, now).await,
         GrantType::ClientCredentials => client_credentials::grant(state, req, now).await,
+    }
+}
+
+/// A grant item that starts with this request's tokens, no code: a password
+/// or client-credentials grant (under a new id), or a legacy family continuing
+/// (under its own id; a revoked family's marker there refuses it).
+async fn new_grant(
+    state: &State,
+    client: &Client,
+    grant_id: &str,
+    grant: Grant,
+    scope: &[String],
+    with_refresh: bool,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    let ends_at = issue::grant_end(state, client, now);
+    let minted = issue::mint(
+        state,
+        client,
+        issue::Request {
+            grant_id,
+            grant: &grant,
+            scope,
+            with_refresh,
+            ends_at,
+        },
+        now,
+    );
+    let Issued { access, refresh } = minted.issued;
+    let mut item = GrantItem {
+        pk: grant_key(grant_id),
+        v: 1,
+        client_id: client.client_id.clone(),
+        grant,
+        created_at: now,
+        ends_at,
+        code: None,
+        access: Some(access),
+        prev_access: None,
+        refresh,
+        prev_refresh: None,
+        revoked_at: None,
+        expires_at: None,
+    };
+    item.expires_at = grant::expiry(&item);
+    match state.store.create_grant(&item).await {
+        Ok(()) => Ok(minted.response),
+        Err(StoreError::AlreadyExists) => {
+            Err(OAuthError::invalid_grant("the grant has been revoked"))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -2,8 +2,8 @@
 //! (Cobot's and Comm100's apps use it; docs/compatibility.md). `username` or
 //! `email`, and the tenant from `partnerId`.
 
-use super::issue::{issue, Family, TokenResponse};
-use super::{require_grant, GrantType, TokenRequest};
+use super::issue::TokenResponse;
+use super::{new_grant, require_grant, GrantType, TokenRequest};
 use crate::client_auth::authenticate;
 use crate::error::OAuthError;
 use crate::login::{check_password, throttle_key, PasswordCheck, LOCKED_MESSAGE};
@@ -60,7 +60,8 @@ pub(super) async fn grant(
         tenant: Some(user.tenant),
         claims: Some(user.claims),
     };
-    issue(state, &client, Family::New, grant, true, now).await
+    let (id, scope) = (crate::credential::new_grant_id(), grant.scope.clone());
+    new_grant(state, &client, &id, grant, &scope, true, now).await
 }
 
 #[cfg(test)]

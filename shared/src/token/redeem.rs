@@ -1,133 +1,74 @@
-//! What the authorization-code and refresh-token grants share: a single-use
-//! credential consumed by one conditional update while the client is read (one
-//! round trip), then client authentication, then replay detection (RFC 9700
-//! §4.14: a second use revokes every token of the grant, its family).
+//! What the authorization-code and refresh-token grants share: two round
+//! trips. First the client and the grant item are read in parallel and the
+//! client is authenticated — before anything is consumed, so a caller without
+//! the client's secret changes nothing. Then the grant's next state is written
+//! conditioned on the version read; of concurrent uses exactly one wins, and
+//! each loser decides again on the item as it now is, which turns a second use
+//! into a replay that revokes the whole grant (RFC 9700 §4.14).
 
 use super::{require_grant, GrantType};
 use crate::client_auth::{authenticate, ClientCredentials};
-use crate::error::{OAuthError, StoreError};
+use crate::error::OAuthError;
 use crate::state::State;
-use crate::store::{Client, CodeItem, Consumed, Store, TokenItem};
+use crate::store::{Client, GrantItem, Replaced};
 
-/// A credential that can be used once: an authorization code or a refresh token.
-pub(super) trait SingleUse {
-    type Item;
-    /// The grant type that redeems it.
-    const GRANT: GrantType;
-    /// `invalid_grant` description for an unknown, expired or foreign credential.
-    const INVALID: &'static str;
-    /// `invalid_grant` description for a second use.
-    const REPLAYED: &'static str;
-    fn family(item: &Self::Item) -> &str;
-    async fn consume(
-        store: &Store,
-        value: &str,
-        client_id: &str,
-        now: i64,
-    ) -> Result<Consumed<Self::Item>, StoreError>;
-    async fn release(store: &Store, value: &str, stamp: i64) -> Result<(), StoreError>;
-}
-
-pub(super) struct Code;
-
-impl SingleUse for Code {
-    type Item = CodeItem;
-    const GRANT: GrantType = GrantType::AuthorizationCode;
-    const INVALID: &'static str =
-        "the authorization code is invalid, expired or was issued to another client";
-    const REPLAYED: &'static str =
-        "the authorization code has already been used; every token issued from it is revoked";
-    fn family(item: &CodeItem) -> &str {
-        &item.family
-    }
-    async fn consume(
-        store: &Store,
-        value: &str,
-        client_id: &str,
-        now: i64,
-    ) -> Result<Consumed<CodeItem>, StoreError> {
-        store.consume_code(value, client_id, now).await
-    }
-    async fn release(store: &Store, value: &str, stamp: i64) -> Result<(), StoreError> {
-        store.release_code(value, stamp).await
-    }
-}
-
-pub(super) struct RefreshToken;
-
-impl SingleUse for RefreshToken {
-    type Item = TokenItem;
-    const GRANT: GrantType = GrantType::RefreshToken;
-    const INVALID: &'static str =
-        "the refresh token is invalid, expired or was issued to another client";
-    const REPLAYED: &'static str =
-        "the refresh token has already been used; every token of its grant is revoked";
-    fn family(item: &TokenItem) -> &str {
-        &item.family
-    }
-    async fn consume(
-        store: &Store,
-        value: &str,
-        client_id: &str,
-        now: i64,
-    ) -> Result<Consumed<TokenItem>, StoreError> {
-        store.consume_refresh_token(value, client_id, now).await
-    }
-    async fn release(store: &Store, value: &str, stamp: i64) -> Result<(), StoreError> {
-        store.release_refresh_token(value, stamp).await
-    }
-}
-
-/// A credential this request consumed, or one that had been consumed before.
-pub(super) enum Redeemed<T> {
-    Fresh(T),
-    Replayed(T),
-}
-
-/// Consumes `value` for the authenticated client. A failed client
-/// authentication releases what it consumed, so a caller without the client's
-/// secret cannot burn a stolen code.
-pub(super) async fn redeem<S: SingleUse>(
+/// Round one: the authenticated client, allowed `grant_type`, and the grant.
+pub(super) async fn read(
     state: &State,
     creds: &ClientCredentials,
-    value: &str,
-    now: i64,
-) -> Result<(Client, Redeemed<S::Item>), OAuthError> {
+    grant_id: &str,
+    grant_type: GrantType,
+) -> Result<(Client, Option<GrantItem>), OAuthError> {
     let store = &state.store;
-    let (client, consumed) = tokio::join!(
+    let (client, item) = tokio::join!(
         store.get_client(&creds.client_id),
-        S::consume(store, value, &creds.client_id, now)
+        store.get_grant(grant_id)
     );
-    let (client, consumed) = (client?, consumed?);
-    let client = match authenticate(client.as_ref(), creds) {
-        Ok(c) => c.clone(),
-        Err(e) => {
-            if let Consumed::Fresh(_, stamp) = consumed {
-                S::release(store, value, stamp).await?;
-            }
-            return Err(e);
-        }
-    };
-    require_grant(&client, S::GRANT)?;
-    match consumed {
-        Consumed::Fresh(item, _) => Ok((client, Redeemed::Fresh(item))),
-        Consumed::Replayed(item) => Ok((client, Redeemed::Replayed(item))),
-        Consumed::Invalid => Err(OAuthError::invalid_grant(S::INVALID)),
-    }
+    let client = authenticate(client?.as_ref(), creds)?.clone();
+    require_grant(&client, grant_type)?;
+    Ok((client, item?))
 }
 
-/// A replay: revokes the item's family and answers `invalid_grant`.
-pub(super) async fn refuse_replay<S: SingleUse>(
+/// What a use of the grant does.
+pub(super) enum Step {
+    /// Write this next state.
+    Write(Box<GrantItem>),
+    /// A second use of a single-use credential: revoke the grant.
+    Replay,
+}
+
+/// Round two: writes the state `decide` picks for the grant as read; when
+/// another write came first, decides again on the item as it now is.
+pub(super) async fn commit(
     state: &State,
     client: &Client,
-    item: &S::Item,
+    mut item: GrantItem,
+    replayed: &'static str,
     now: i64,
-) -> OAuthError {
-    match state.store.revoke_family(S::family(item), now).await {
-        Ok(revoked) => {
-            tracing::warn!(client_id = %client.client_id, grant = %S::GRANT, revoked, "single-use credential replayed: grant family revoked");
-            OAuthError::invalid_grant(S::REPLAYED)
+    decide: impl Fn(&GrantItem) -> Result<Step, OAuthError>,
+) -> Result<(), OAuthError> {
+    // Each retry follows another request's successful write: a handful at most.
+    for _ in 0..8 {
+        match decide(&item)? {
+            Step::Write(next) => match state.store.replace_grant(&next, item.v).await? {
+                Replaced::Done => return Ok(()),
+                Replaced::Conflict(Some(current)) => item = *current,
+                Replaced::Conflict(None) => {
+                    return Err(OAuthError::invalid_grant("the grant no longer exists"))
+                }
+            },
+            Step::Replay => {
+                revoke(state, &item, now).await?;
+                tracing::warn!(client_id = %client.client_id, "single-use credential replayed: grant revoked");
+                return Err(OAuthError::invalid_grant(replayed));
+            }
         }
-        Err(e) => e.into(),
     }
+    Err(OAuthError::unavailable().with_cause("grant item contended beyond 8 writes"))
+}
+
+/// Revokes the whole grant (and a legacy family of the same id).
+pub(super) async fn revoke(state: &State, item: &GrantItem, now: i64) -> Result<(), OAuthError> {
+    let id = item.pk.trim_start_matches("grant#");
+    Ok(crate::revocation::revoke_grant(state, id, now).await?)
 }

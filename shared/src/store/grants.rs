@@ -1,0 +1,111 @@
+//! Grants: `grant#{grant id}`, one item per authorization, holding its code,
+//! its current and previous tokens (as SHA-256) and its revocation. Reads are
+//! strongly consistent, so a revocation is seen by the next use of any of the
+//! grant's credentials. Writes replace the whole item, conditioned on the
+//! version read (compare-and-swap): of concurrent writers exactly one wins, and
+//! the others get the item as it now is to decide again.
+
+use super::keys::grant_key;
+use super::metrics::Timed;
+use super::models::GrantItem;
+use super::{capacity, decode, encode, n, unavailable, Store};
+use crate::error::StoreError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+/// The outcome of a conditional replace.
+#[derive(Debug)]
+pub enum Replaced {
+    Done,
+    /// Another write came first: the item as it is now (`None`: gone).
+    Conflict(Option<Box<GrantItem>>),
+}
+
+impl Store {
+    /// The grant, whatever its state (callers check expiry and revocation).
+    pub async fn get_grant(&self, grant_id: &str) -> Result<Option<GrantItem>, StoreError> {
+        self.get_raw(&grant_key(grant_id))
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    /// Writes a new grant; `AlreadyExists` if its id is taken (a revoked
+    /// legacy family's marker, or a 2^-128 collision).
+    pub async fn create_grant(&self, item: &GrantItem) -> Result<(), StoreError> {
+        self.put(item, true).await
+    }
+
+    /// Replaces the grant if it is still at version `expected` (one PutItem).
+    pub async fn replace_grant(
+        &self,
+        item: &GrantItem,
+        expected: u64,
+    ) -> Result<Replaced, StoreError> {
+        let encoded = encode(item)?;
+        // The item only grows within a grant, so the new size is the larger one.
+        self.calls
+            .charge(capacity::write(capacity::item_size(&encoded)));
+        let res = self
+            .ddb
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encoded))
+            .condition_expression("v = :v")
+            .expression_attribute_values(":v", n(expected as i64))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .timed(&self.calls)
+            .await;
+        match res {
+            Ok(_) => Ok(Replaced::Done),
+            Err(e) => match e.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(c) => {
+                    let current = c.item.map(decode).transpose()?;
+                    Ok(Replaced::Conflict(current.map(Box::new)))
+                }
+                other => Err(unavailable(other)),
+            },
+        }
+    }
+
+    /// Revokes a grant: every credential of it is refused from now on. Creates
+    /// the marker when there is no item (a legacy family), living `marker_ttl`
+    /// seconds; an existing item keeps its own expiry, which is its last
+    /// credential's (RFC 9700 §4.14.2: the whole family is revoked).
+    pub async fn revoke_grant(
+        &self,
+        grant_id: &str,
+        now: i64,
+        marker_ttl: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut req = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", super::s(grant_key(grant_id)))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1));
+        req = match marker_ttl {
+            Some(ttl) => req
+                .update_expression(
+                    "SET revoked_at = if_not_exists(revoked_at, :now), v = if_not_exists(v, :zero) + :one, \
+                     expires_at = if_not_exists(expires_at, :ttl)",
+                )
+                .expression_attribute_values(":ttl", n(now + ttl)),
+            None => req.update_expression(
+                "SET revoked_at = if_not_exists(revoked_at, :now), v = if_not_exists(v, :zero) + :one",
+            ),
+        };
+        let out = req
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .timed(&self.calls)
+            .await
+            .map_err(unavailable)?;
+        let size = out.attributes.as_ref().map_or(0, capacity::item_size);
+        self.calls.charge(capacity::write(size));
+        Ok(())
+    }
+}
