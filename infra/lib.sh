@@ -51,9 +51,11 @@ wait_for_port() { # port seconds
     return 1
 }
 
-# Local AWS settings: no real credentials, no IMDS look-ups.
+# Local AWS settings: moto serves DynamoDB and KMS on one port; no real
+# credentials, no IMDS look-ups.
 local_aws_env() { # moto_port
     export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1"
+    export AWS_ENDPOINT_URL_KMS="http://127.0.0.1:$1"
     export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
     export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
     export AWS_EC2_METADATA_DISABLED=true

@@ -29,10 +29,29 @@ pub struct Config {
     /// Whether cookies get the `Secure` attribute: always, unless the issuer is plain
     /// http on a loopback host.
     pub secure_cookies: bool,
+    /// ID token lifetime in seconds (`ID_TOKEN_TTL`, default 1 hour).
+    pub id_token_ttl: i64,
+    /// JWT access-token lifetime when a `jwt` client sets none
+    /// (`JWT_ACCESS_TOKEN_TTL`, default 10 minutes): an API that validates the
+    /// token itself sees a revocation only at its expiry.
+    pub jwt_access_ttl: i64,
+    /// The audience of a JWT access token when the request names no `resource`
+    /// and the client registered none (`DEFAULT_AUDIENCE`, default: the issuer).
+    pub default_audience: String,
+    /// The KMS key that encrypts the signing keys' private halves (`KMS_KEY_ID`:
+    /// id, ARN or alias). Only the token function needs it.
+    pub kms_key_id: Option<String>,
+    /// Signing-key rotation (`KEY_ROTATION_DAYS`, default 90;
+    /// `KEY_PUBLICATION_WINDOW` seconds, default 3 hours, at least 2).
+    pub key_policy: crate::keys::Policy,
     /// Human descriptions of scopes for the consent page (`SCOPE_DESCRIPTIONS`, a
     /// JSON object such as `{"refer":"Read your bots"}`); unknown scopes show their name.
     pub scope_descriptions: std::collections::BTreeMap<String, String>,
 }
+
+/// The longest anything signed may live (an ID token or a JWT access token):
+/// a key stays published this long after it stops signing.
+pub const MAX_SIGNED_TTL: i64 = 24 * 3600;
 
 fn int_var(name: &str, default: i64) -> Result<i64, String> {
     match env::var(name) {
@@ -73,6 +92,14 @@ impl Config {
                 .map_err(|e| format!("SCOPE_DESCRIPTIONS must be a JSON object of strings: {e}"))?,
             _ => Default::default(),
         };
+        let window = int_var("KEY_PUBLICATION_WINDOW", 3 * 3600)?;
+        if window < 2 * 3600 {
+            return Err("KEY_PUBLICATION_WINDOW must be at least 7200 seconds: API Gateway caches a JWKS for up to two hours".into());
+        }
+        let rotation = int_var("KEY_ROTATION_DAYS", 90)? * 86_400;
+        if rotation <= window {
+            return Err("KEY_ROTATION_DAYS must be longer than the publication window".into());
+        }
         let mut config = Self::new(table_name, issuer)
             .with_code_ttl(code_ttl)
             .with_access_ttl(int_var("ACCESS_TOKEN_TTL", 3600)?)
@@ -82,6 +109,16 @@ impl Config {
             .with_refresh_grace(int_var("REFRESH_GRACE_SECONDS", 0)?.min(300))
             .with_query_params(query_params_allowed);
         config.scope_descriptions = scope_descriptions;
+        config.id_token_ttl = int_var("ID_TOKEN_TTL", 3600)?.clamp(60, MAX_SIGNED_TTL);
+        config.jwt_access_ttl = int_var("JWT_ACCESS_TOKEN_TTL", 600)?.clamp(60, MAX_SIGNED_TTL);
+        if let Ok(a) = env::var("DEFAULT_AUDIENCE") {
+            if !a.trim().is_empty() {
+                config.default_audience = a.trim().to_string();
+            }
+        }
+        config.kms_key_id = env::var("KMS_KEY_ID").ok().filter(|k| !k.trim().is_empty());
+        config.key_policy.rotation = rotation;
+        config.key_policy.window = window;
         Ok(config)
     }
 
@@ -90,6 +127,15 @@ impl Config {
         let issuer = issuer.into().trim_end_matches('/').to_string();
         let secure_cookies = !is_loopback_http(&issuer);
         Self {
+            id_token_ttl: 3600,
+            jwt_access_ttl: 600,
+            default_audience: issuer.clone(),
+            kms_key_id: None,
+            key_policy: crate::keys::Policy {
+                rotation: 90 * 86_400,
+                window: 3 * 3600,
+                signed_ttl: MAX_SIGNED_TTL,
+            },
             table_name: table_name.into(),
             issuer,
             code_ttl: 300,

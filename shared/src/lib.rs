@@ -17,6 +17,8 @@ pub mod grant;
 pub mod grant_type;
 pub mod http_util;
 pub mod introspection;
+pub mod jose;
+pub mod keys;
 pub mod login;
 pub mod params;
 pub mod revocation;

@@ -2,7 +2,9 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::keys::Keys;
 use crate::store::Store;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct State {
@@ -10,6 +12,8 @@ pub struct State {
     pub store: Store,
     /// Read once per request (`state.clock.now()`) and passed to the rules.
     pub clock: Clock,
+    /// The signing keys this environment knows (and the signer where it signs).
+    pub keys: Arc<Keys>,
 }
 
 impl State {
@@ -18,7 +22,21 @@ impl State {
             config,
             store,
             clock: Clock::system(),
+            keys: Arc::default(),
         }
+    }
+
+    /// The same state, signing with a KMS client (the token function, oauthctl,
+    /// the tests).
+    #[cfg(feature = "signing")]
+    pub fn with_kms(mut self, kms: aws_sdk_kms::Client) -> Self {
+        let signer = self
+            .config
+            .kms_key_id
+            .clone()
+            .map(|key| crate::keys::signer::Signer::new(kms, key, self.config.key_policy));
+        self.keys = Arc::new(Keys::signing(signer));
+        self
     }
 
     /// The same state on another clock (tests move time by hand).
@@ -27,11 +45,18 @@ impl State {
         self
     }
 
-    /// Reads the configuration and builds the DynamoDB client (no I/O happens
+    /// Reads the configuration and builds the AWS clients (no I/O happens
     /// until the first request).
     pub async fn from_env() -> Result<Self, String> {
         let config = Config::from_env()?;
-        let store = Store::from_env(config.table_name.clone()).await;
-        Ok(Self::new(config, store))
+        let sdk = crate::store::sdk::sdk_config().await;
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            config.table_name.clone(),
+        );
+        let state = Self::new(config, store);
+        #[cfg(feature = "signing")]
+        let state = state.with_kms(aws_sdk_kms::Client::new(&sdk));
+        Ok(state)
     }
 }

@@ -82,7 +82,8 @@ test('sign in, see the client and scopes, allow, land on the callback with code 
   const url = landed(page);
   assert.equal(url.searchParams.get('state'), 'st-allow');
   const code = url.searchParams.get('code');
-  assert.ok(code && code.length === 43);
+  // {grant id}.{256 random bits}: the secret part is 43 base64url characters.
+  assert.match(code, /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
   const token = await fetch(`${BASE}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -9,6 +9,9 @@ use shared::store::{Client, Store};
 use shared::{Config, State};
 use std::collections::BTreeMap;
 
+/// The KMS key (moto's) that encrypts the tests' signing keys.
+pub const KMS_ALIAS: &str = "alias/oauth-tests";
+
 /// A test's own table and state.
 pub struct Env {
     pub state: State,
@@ -26,13 +29,22 @@ pub async fn env_with(tweak: impl FnOnce(Config) -> Config) -> Env {
         "these tests need a local DynamoDB API: run `make test` (it starts moto)"
     );
     let table = format!("t-{}", shared::crypto::random_id());
-    let config = tweak(Config::new(table.clone(), "http://127.0.0.1:9000"));
-    let store = Store::from_env(table).await.recording();
-    store.create_table().await.expect("create table");
+    let mut config = Config::new(table.clone(), "http://127.0.0.1:9000");
+    config.kms_key_id = Some(KMS_ALIAS.into());
+    let config = tweak(config);
+    let sdk = shared::store::sdk::sdk_config().await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), table).recording();
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let (created, alias) = tokio::join!(
+        store.create_table(),
+        shared::keys::signer::ensure_local_kms_key(&kms, KMS_ALIAS)
+    );
+    created.expect("create table");
+    alias.expect("local KMS key");
     // Time stands still unless a test moves it: expiry is tested at exact seconds.
     let clock = shared::Clock::fixed(shared::clock::unix_now());
     Env {
-        state: State::new(config, store).with_clock(clock),
+        state: State::new(config, store).with_clock(clock).with_kms(kms),
     }
 }
 

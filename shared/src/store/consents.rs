@@ -1,7 +1,7 @@
 //! Remembered consent: `consent#{sub}#{client_id}`, a string set of scopes.
 
-use super::keys::consent_key;
 use super::metrics::Timed;
+use super::pk::consent_key;
 use super::{capacity, n, s, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -5,9 +5,9 @@
 //! version read (compare-and-swap): of concurrent writers exactly one wins, and
 //! the others get the item as it now is to decide again.
 
-use super::keys::grant_key;
 use super::metrics::Timed;
 use super::models::GrantItem;
+use super::pk::grant_key;
 use super::{capacity, decode, encode, n, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;

@@ -6,9 +6,9 @@
 //! revocation marks `grant#{family}` as well, which is where a redeemed legacy
 //! code or refresh token's new tokens live.
 
-use super::keys::{access_key, code_key, refresh_key};
 use super::metrics::Timed;
 use super::models::Grant;
+use super::pk::{access_key, code_key, refresh_key};
 use super::schema::FAMILY_INDEX;
 use super::{capacity, decode, n, s, unavailable, Store};
 use crate::error::StoreError;

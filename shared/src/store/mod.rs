@@ -6,7 +6,7 @@
 //! secrets) are stored only as their SHA-256.
 //!
 //! - [`models`]: the items, as structs mapped by `serde_dynamo`;
-//! - [`keys`]: how each item's `pk` is built;
+//! - [`pk`]: how each item's `pk` is built;
 //! - [`ops`]: the generic requests (get, put, conditional consume, transaction);
 //! - one file per entity with its queries: [`clients`], [`users`], [`sessions`],
 //!   [`consents`], [`grants`] (codes and tokens), [`throttle`];
@@ -19,11 +19,12 @@ pub mod capacity;
 mod clients;
 mod consents;
 pub mod grants;
-pub mod keys;
+pub mod keyset;
 pub mod legacy;
 pub mod metrics;
 pub mod models;
 mod ops;
+pub mod pk;
 pub mod schema;
 pub mod sdk;
 mod sessions;
@@ -31,13 +32,13 @@ mod throttle;
 mod users;
 
 pub use grants::Replaced;
-pub use keys::{access_key, code_key, grant_key, refresh_key, session_key};
 pub use legacy::{CodeItem, Consumed, TokenItem};
 pub use metrics::RoundTrips;
 pub use models::{
-    normalize_email, AccessSlot, Client, CodeState, Grant, GrantItem, RefreshSlot, Session,
-    UsedRefresh, User, DEFAULT_TENANT,
+    normalize_email, AccessSlot, Client, CodeState, Grant, GrantItem, KeySecret, KeySecretsItem,
+    KeySetItem, RefreshSlot, Session, SigningKey, UsedRefresh, User, DEFAULT_TENANT,
 };
+pub use pk::{access_key, code_key, grant_key, refresh_key, session_key};
 pub use schema::FAMILY_INDEX;
 
 use crate::error::StoreError;

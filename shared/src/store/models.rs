@@ -39,7 +39,7 @@ pub struct Client {
 
 impl Client {
     pub fn key(client_id: &str) -> String {
-        super::keys::client_key(client_id)
+        super::pk::client_key(client_id)
     }
     pub fn is_public(&self) -> bool {
         self.secret_hash.is_none()
@@ -66,7 +66,7 @@ pub struct User {
 
 impl User {
     pub fn key(tenant: &str, email: &str) -> String {
-        super::keys::user_key(tenant, email)
+        super::pk::user_key(tenant, email)
     }
 }
 
@@ -215,4 +215,50 @@ pub(crate) fn test_client(public: bool, redirect_uris: &[&str]) -> Client {
         disabled: false,
         created_at: 0,
     }
+}
+
+/// The signing keys, public halves: `keyset`, one item. A key's state follows
+/// from its dates and the time ([`crate::keys::lifecycle`]): published from
+/// `created_at`, signing from `sign_from` until `sign_until`, published until
+/// `retire_at`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct KeySetItem {
+    pub pk: String,
+    /// Incremented by every write; writes are conditioned on it.
+    pub v: u64,
+    pub keys: Vec<SigningKey>,
+}
+
+/// One signing key's public half and dates.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: String,
+    pub created_at: i64,
+    pub sign_from: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_until: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retire_at: Option<i64>,
+    /// RSA modulus and exponent, base64url (as in its JWK).
+    pub n: String,
+    pub e: String,
+}
+
+/// The signing keys' private halves: `keyset#secret`, each a PKCS#8 document
+/// encrypted by KMS under the deployment's key (envelope encryption), never in
+/// clear at rest.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct KeySecretsItem {
+    pub pk: String,
+    pub secrets: Vec<KeySecret>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct KeySecret {
+    pub kid: String,
+    /// The KMS key it is encrypted under (ARN), for decryption and audit.
+    pub kms_key: String,
+    /// The KMS ciphertext, base64.
+    pub ciphertext: String,
 }

@@ -1,7 +1,7 @@
 //! Browser sessions: `session#{sha256(cookie)}`, expiring by TTL.
 
-use super::keys::session_key;
 use super::models::Session;
+use super::pk::session_key;
 use super::Store;
 use crate::error::StoreError;
 

@@ -1,8 +1,8 @@
 //! Failed password checks per key: `throttle#{key}`, a counter in a window that
 //! starts at the first failure and expires by TTL.
 
-use super::keys::throttle_key;
 use super::metrics::Timed;
+use super::pk::throttle_key;
 use super::{capacity, is_expired, n, s, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};

@@ -37,3 +37,9 @@ pub(super) fn throttle_key(key: &str) -> String {
 pub fn grant_key(grant_id: &str) -> String {
     format!("grant#{grant_id}")
 }
+
+/// The published signing keys (public halves, states and dates).
+pub const KEYSET: &str = "keyset";
+
+/// The signing keys' private halves, each encrypted under the KMS key.
+pub const KEYSET_SECRETS: &str = "keyset#secret";

@@ -1,0 +1,163 @@
+//! Signing keys: created on first use, published in the JWKS before they sign,
+//! rotated by themselves, private halves only as KMS ciphertext.
+
+use oauth_tests::*;
+use serde_json::json;
+use shared::jose;
+use shared::keys::lifecycle;
+
+async fn sign(env: &Env) -> String {
+    let claims = json!({ "iss": "test", "sub": "s" });
+    env.state
+        .keys
+        .sign(&env.state.store, "JWT", &claims, env.now())
+        .await
+        .expect("sign")
+}
+
+fn kid_of(jwt: &str) -> String {
+    use base64::Engine;
+    let h = jwt.split('.').next().unwrap();
+    let h = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(h)
+        .unwrap();
+    serde_json::from_slice::<serde_json::Value>(&h).unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn jwks_kids(env: &Env) -> Vec<String> {
+    env.state.keys.forget();
+    let jwks = env
+        .state
+        .keys
+        .jwks(&env.state.store, env.now())
+        .await
+        .unwrap();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn verifies(env: &Env, jwt: &str) -> bool {
+    env.state.keys.forget();
+    let r = env
+        .state
+        .keys
+        .verify(&env.state.store, jwt, &[Some("JWT")], env.now())
+        .await;
+    r.unwrap().is_ok()
+}
+
+#[tokio::test]
+async fn the_first_signature_creates_the_first_key_which_is_stored_only_as_kms_ciphertext() {
+    let env = env().await;
+    assert!(
+        jwks_kids(&env).await.is_empty(),
+        "a fresh deployment has no key"
+    );
+    let jwt = sign(&env).await;
+    assert_eq!(jwks_kids(&env).await, [kid_of(&jwt)]);
+    assert!(verifies(&env, &jwt).await);
+    // The private half at rest is KMS ciphertext, not a PKCS#8 document.
+    let raw = env
+        .state
+        .store
+        .raw_item("keyset#secret")
+        .await
+        .unwrap()
+        .unwrap();
+    let text = format!("{raw:?}");
+    assert!(text.contains("ciphertext"));
+    assert!(!text.contains("MII"), "no DER/PEM private key in clear");
+    let public = env.state.store.raw_item("keyset").await.unwrap().unwrap();
+    assert!(!format!("{public:?}").contains("ciphertext"));
+}
+
+#[tokio::test]
+async fn rotation_publishes_the_next_key_before_it_signs_and_retires_the_previous_after_its_tokens_expire(
+) {
+    let env = env().await;
+    let policy = env.state.config.key_policy;
+    let old = sign(&env).await;
+    let old_kid = kid_of(&old);
+    // Just before the rotation is due: the same key, nothing new published.
+    env.advance(policy.rotation - policy.window - 1);
+    assert_eq!(kid_of(&sign(&env).await), old_kid);
+    assert_eq!(jwks_kids(&env).await.len(), 1);
+    // Due: the next key is published, and the old one still signs.
+    env.advance(1);
+    env.state.keys.forget();
+    assert_eq!(kid_of(&sign(&env).await), old_kid);
+    let published = jwks_kids(&env).await;
+    assert_eq!(
+        published.len(),
+        2,
+        "the next key is in the JWKS before it signs"
+    );
+    let new_kid = published.iter().find(|k| **k != old_kid).unwrap().clone();
+    // The window passes: the new key signs; the old one's tokens still verify.
+    env.advance(policy.window);
+    env.state.keys.forget();
+    assert_eq!(kid_of(&sign(&env).await), new_kid);
+    assert!(verifies(&env, &old).await, "previous key still published");
+    // Once everything it signed has expired, the previous key is retired.
+    env.advance(policy.signed_ttl);
+    assert_eq!(jwks_kids(&env).await, [new_kid]);
+    assert!(!verifies(&env, &old).await, "a retired key's tokens fail");
+}
+
+#[tokio::test]
+async fn concurrent_cold_starts_create_exactly_one_key() {
+    let env = env().await;
+    // Ten environments, each with its own (empty) caches, sign at once.
+    let sdk = shared::store::sdk::sdk_config().await;
+    let envs: Vec<shared::State> = (0..10)
+        .map(|_| env.state.clone().with_kms(aws_sdk_kms::Client::new(&sdk)))
+        .collect();
+    let claims = json!({ "sub": "s" });
+    let jwts = futures::future::join_all(
+        envs.iter()
+            .map(|s| s.keys.sign(&s.store, "JWT", &claims, env.now())),
+    )
+    .await;
+    let kids: std::collections::BTreeSet<String> = jwts
+        .into_iter()
+        .map(|j| kid_of(&j.expect("signed")))
+        .collect();
+    assert_eq!(kids.len(), 1, "one key for all: {kids:?}");
+    let set = env.state.store.get_keyset().await.unwrap().unwrap();
+    assert_eq!(set.keys.len(), 1);
+    assert_eq!(
+        lifecycle::current(&set, env.now()).unwrap().kid,
+        *kids.iter().next().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn an_emergency_retirement_refuses_the_keys_tokens_at_once_and_a_new_key_signs() {
+    let env = env().await;
+    let jwt = sign(&env).await;
+    let set = env.state.store.get_keyset().await.unwrap().unwrap();
+    let retired = lifecycle::retire(&set, &kid_of(&jwt), env.now()).unwrap();
+    let secrets = env.state.store.get_key_secrets().await.unwrap().unwrap();
+    assert!(env
+        .state
+        .store
+        .put_keyset(&retired, &secrets, Some(set.v))
+        .await
+        .unwrap());
+    assert!(!verifies(&env, &jwt).await);
+    env.state.keys.forget();
+    let next = sign(&env).await;
+    assert_ne!(kid_of(&next), kid_of(&jwt));
+    assert!(verifies(&env, &next).await);
+    assert!(
+        jose::verify(&next, &[], &[Some("JWT")]).is_err(),
+        "no key, no verification"
+    );
+}
