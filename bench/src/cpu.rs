@@ -124,6 +124,9 @@ async fn state() -> (State, String) {
         access_ttl: None,
         refresh_ttl: None,
         max_grant_ttl: None,
+        access_token_format: store::AccessTokenFormat::Opaque,
+        post_logout_redirect_uris: vec![],
+        resources: vec![],
         disabled: false,
         created_at: now,
     };
@@ -133,6 +136,7 @@ async fn state() -> (State, String) {
         username: Some("bench@example.com".into()),
         tenant: Some("default".into()),
         claims: Some(r#"{"role":"AGENT"}"#.into()),
+        ..Grant::default()
     };
     // Far enough ahead for any run.
     let (item, code) = oauth_tests::code_grant_item(CLIENT_ID, grant, None, now + 86_400, now);

@@ -132,6 +132,7 @@ async fn fresh_code(f: &Fixture) -> String {
         username: Some(EMAIL.into()),
         tenant: Some("default".into()),
         claims: Some("{}".into()),
+        ..Grant::default()
     };
     oauth_tests::put_code_grant(&f.state.store, &f.client_id, grant, None, now + 300, now).await
 }

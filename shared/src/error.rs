@@ -17,6 +17,14 @@ pub enum ErrorCode {
     InvalidToken,
     ServerError,
     TemporarilyUnavailable,
+    /// RFC 8707 §2: a `resource` the client may not have.
+    InvalidTarget,
+    /// OpenID Connect Core §3.1.2.6 (with `prompt=none`).
+    LoginRequired,
+    ConsentRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    RegistrationNotSupported,
 }
 
 impl ErrorCode {
@@ -33,6 +41,12 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::InvalidTarget => "invalid_target",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::RegistrationNotSupported => "registration_not_supported",
         }
     }
 }

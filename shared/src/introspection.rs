@@ -2,7 +2,6 @@
 //! revoked tokens; only confidential clients may ask.
 
 use crate::client_auth::ClientCredentials;
-use crate::credential;
 use crate::error::OAuthError;
 use crate::grant;
 use crate::params::Params;
@@ -33,12 +32,8 @@ pub async fn introspect(
             "public clients cannot introspect tokens",
         ));
     }
-    let hash = params
-        .get("token")
-        .map(credential::digest)
-        .unwrap_or_default();
     let active = match &found {
-        Found::Access(g) => grant::live_access(g, &hash, now).map(|a| Active {
+        Found::Access(g, hash) => grant::live_access(g, hash, now).map(|a| Active {
             client_id: &g.client_id,
             grant: &g.grant,
             scope: a.scope.as_deref().unwrap_or(&g.grant.scope),
@@ -46,7 +41,7 @@ pub async fn introspect(
             iat: Some(a.iat),
             exp: a.exp,
         }),
-        Found::Refresh(g) => grant::live_refresh(g, &hash, now).map(|r| Active {
+        Found::Refresh(g, hash) => grant::live_refresh(g, hash, now).map(|r| Active {
             client_id: &g.client_id,
             grant: &g.grant,
             scope: &g.grant.scope,
@@ -83,6 +78,10 @@ pub async fn introspect(
         ("exp", a.exp.map(Value::from)),
         ("sub", a.grant.sub.clone().map(Value::from)),
         ("username", a.grant.username.clone().map(Value::from)),
+        (
+            "aud",
+            (!a.grant.resources.is_empty()).then(|| Value::from(a.grant.resources.clone())),
+        ),
     ];
     for (k, v) in fields {
         if let Some(v) = v {

@@ -10,10 +10,15 @@ pub enum Source {
     Body,
 }
 
+/// Parameters that may be given more than once: RFC 8707 §2's `resource`.
+const MULTI_VALUED: &[&str] = &["resource"];
+
 /// Parsed parameters with where each came from.
 #[derive(Clone, Debug, Default)]
 pub struct Params {
     values: BTreeMap<String, (String, Source)>,
+    /// The values of a multi-valued parameter, in order, without repeats.
+    multi: BTreeMap<String, Vec<String>>,
 }
 
 impl Params {
@@ -35,6 +40,16 @@ impl Params {
         let mut seen_here = std::collections::BTreeSet::new();
         for (k, v) in pairs {
             if v.is_empty() {
+                continue;
+            }
+            if MULTI_VALUED.contains(&k.as_ref()) {
+                let all = self.multi.entry(k.to_string()).or_default();
+                if !all.iter().any(|x| x == v.as_ref()) {
+                    all.push(v.to_string());
+                }
+                self.values
+                    .entry(k.into_owned())
+                    .or_insert((v.into_owned(), source));
                 continue;
             }
             if !seen_here.insert(k.to_string()) {
@@ -61,6 +76,15 @@ impl Params {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(|(v, _)| v.as_str())
+    }
+
+    /// Every value of a multi-valued parameter (`resource`), or the one value
+    /// of another.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        match self.multi.get(name) {
+            Some(v) => v.iter().map(String::as_str).collect(),
+            None => self.get(name).into_iter().collect(),
+        }
     }
 
     pub fn source(&self, name: &str) -> Option<Source> {
@@ -121,6 +145,17 @@ mod tests {
     fn query_and_body_may_repeat_the_same_value_but_not_differ() {
         assert!(Params::parse("client_id=1", b"client_id=1").is_ok());
         assert!(Params::parse("client_id=1", b"client_id=2").is_err());
+    }
+
+    #[test]
+    fn resource_may_be_given_several_times() {
+        let p = Params::parse(
+            "resource=https%3A%2F%2Fa",
+            b"resource=https://b&resource=https://a",
+        )
+        .unwrap();
+        assert_eq!(p.get_all("resource"), ["https://a", "https://b"]);
+        assert_eq!(p.get_all("scope"), Vec::<&str>::new());
     }
 
     #[test]

@@ -25,9 +25,8 @@ pub async fn revoke(
         found if found.client_id() != Some(client.client_id.as_str()) => Err(
             OAuthError::invalid_request("the token was not issued to this client"),
         ),
-        Found::Refresh(item) => Ok(revoke_grant(state, grant_id(&item.pk), now).await?),
-        Found::Access(item) => {
-            let hash = credential::digest(token);
+        Found::Refresh(item, _) => Ok(revoke_grant(state, grant_id(&item.pk), now).await?),
+        Found::Access(item, hash) => {
             // Conditioned on the version read; a concurrent write wins and the
             // token is looked at again.
             let mut item = item;

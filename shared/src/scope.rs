@@ -2,9 +2,10 @@
 
 use crate::error::OAuthError;
 
-/// Parses a scope parameter into a sorted, de-duplicated list.
+/// Parses a scope parameter into a sorted, de-duplicated list (one pass into
+/// a set: n log n, whatever the input).
 pub fn parse(scope: &str) -> Result<Vec<String>, OAuthError> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out = std::collections::BTreeSet::new();
     for token in scope.split(' ').filter(|s| !s.is_empty()) {
         if !token
             .bytes()
@@ -14,12 +15,9 @@ pub fn parse(scope: &str) -> Result<Vec<String>, OAuthError> {
                 "scope contains characters RFC 6749 §3.3 does not allow",
             ));
         }
-        if !out.iter().any(|s| s == token) {
-            out.push(token.to_string());
-        }
+        out.insert(token);
     }
-    out.sort();
-    Ok(out)
+    Ok(out.into_iter().map(str::to_string).collect())
 }
 
 /// Joins scopes with single spaces.
@@ -34,6 +32,17 @@ pub fn resolve(
     allowed: &[String],
     default: &[String],
 ) -> Result<Vec<String>, OAuthError> {
+    resolve_with(requested, allowed, default, &[])
+}
+
+/// Like [`resolve`], with scopes every client may ask for (`also`: OpenID
+/// Connect's at the authorization endpoint).
+pub fn resolve_with(
+    requested: Option<&str>,
+    allowed: &[String],
+    default: &[String],
+    also: &[&str],
+) -> Result<Vec<String>, OAuthError> {
     let requested = match requested {
         Some(s) => parse(s)?,
         None => Vec::new(),
@@ -43,7 +52,8 @@ pub fn resolve(
         d.sort();
         return Ok(d);
     }
-    if let Some(bad) = requested.iter().find(|s| !allowed.contains(s)) {
+    let permitted = |s: &String| allowed.contains(s) || also.contains(&s.as_str());
+    if let Some(bad) = requested.iter().find(|s| !permitted(s)) {
         return Err(OAuthError::invalid_scope(format!(
             "scope '{bad}' is not allowed for this client"
         )));

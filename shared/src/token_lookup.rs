@@ -7,16 +7,17 @@ use crate::client_auth::{authenticate, ClientCredentials};
 use crate::credential::{self, Shape};
 use crate::error::OAuthError;
 use crate::grant;
+use crate::jwt;
 use crate::params::Params;
 use crate::state::State;
 use crate::store::{Client, GrantItem, TokenItem};
 
 /// What a presented token turned out to be: live, or `None`.
 pub enum Found {
-    /// A live access token of this grant.
-    Access(GrantItem),
-    /// The live refresh token of this grant.
-    Refresh(GrantItem),
+    /// A live access token of this grant, with its stored digest.
+    Access(GrantItem, String),
+    /// The live refresh token of this grant, with its stored digest.
+    Refresh(GrantItem, String),
     LegacyAccess(TokenItem),
     LegacyRefresh(TokenItem),
     None,
@@ -26,7 +27,7 @@ impl Found {
     /// The client the token was issued to.
     pub fn client_id(&self) -> Option<&str> {
         match self {
-            Found::Access(g) | Found::Refresh(g) => Some(&g.client_id),
+            Found::Access(g, _) | Found::Refresh(g, _) => Some(&g.client_id),
             Found::LegacyAccess(t) | Found::LegacyRefresh(t) => Some(&t.client_id),
             Found::None => None,
         }
@@ -42,21 +43,26 @@ pub async fn lookup(
 ) -> Result<(Client, Found), OAuthError> {
     let token = params.require("token")?;
     let store = &state.store;
-    let (client, found) = match credential::shape(token) {
-        Shape::Bound { grant_id } => {
+    // A JWT access token is found by its `jti`, once its signature checks out.
+    let id = match credential::shape(token) {
+        Shape::Jwt => jwt::access_token_jti(state, token, now).await?,
+        _ => Some(token.to_string()),
+    };
+    let (client, found) = match id.as_deref().map(credential::shape) {
+        Some(Shape::Bound { grant_id }) => {
             let (client, item) = tokio::join!(
                 store.get_client(&creds.client_id),
                 store.get_grant(grant_id)
             );
-            let hash = credential::digest(token);
+            let hash = id.as_deref().map(credential::digest).unwrap_or_default();
             let found = match item? {
-                Some(g) if grant::live_access(&g, &hash, now).is_some() => Found::Access(g),
-                Some(g) if grant::live_refresh(&g, &hash, now).is_some() => Found::Refresh(g),
+                Some(g) if grant::live_access(&g, &hash, now).is_some() => Found::Access(g, hash),
+                Some(g) if grant::live_refresh(&g, &hash, now).is_some() => Found::Refresh(g, hash),
                 _ => Found::None,
             };
             (client, found)
         }
-        Shape::Legacy => {
+        Some(Shape::Legacy) => {
             let (client, at, rt) = tokio::join!(
                 store.get_client(&creds.client_id),
                 store.get_legacy_access(token, now),
@@ -65,7 +71,7 @@ pub async fn lookup(
             let found = pick_legacy(params.get("token_type_hint"), at?, rt?);
             (client, found)
         }
-        Shape::Jwt | Shape::Unknown => (store.get_client(&creds.client_id).await, Found::None),
+        _ => (store.get_client(&creds.client_id).await, Found::None),
     };
     let client = authenticate(client?.as_ref(), creds)?.clone();
     Ok((client, found))

@@ -1,9 +1,13 @@
-//! The userinfo endpoint's rules: one strongly consistent read of the token's
-//! grant item, so a revoked grant is refused at once.
+//! The userinfo endpoint's rules (OpenID Connect Core §5.3; RFC 6750 for the
+//! bearer token): one strongly consistent read of the token's grant item, so a
+//! revoked grant is refused at once — JWT access tokens included, whose `jti`
+//! names their grant.
 
 use crate::credential::{self, Shape};
 use crate::error::{ErrorCode, OAuthError};
 use crate::grant;
+use crate::jwt;
+use crate::oidc;
 use crate::state::State;
 use crate::store::Grant;
 use serde_json::{Map, Value};
@@ -14,18 +18,18 @@ fn invalid(d: &str) -> OAuthError {
 
 const INVALID: &str = "the access token is invalid or has expired";
 
-/// What a live access token was granted.
-async fn grant_of(state: &State, token: &str, now: i64) -> Result<Grant, OAuthError> {
+/// What a live access token was granted, and its own scope.
+async fn grant_of(
+    state: &State,
+    token: &str,
+    now: i64,
+) -> Result<(Grant, Vec<String>), OAuthError> {
     let store = &state.store;
-    match credential::shape(token) {
-        Shape::Bound { grant_id } => {
-            let item = store.get_grant(grant_id).await?;
-            let hash = credential::digest(token);
-            match item {
-                Some(g) if grant::live_access(&g, &hash, now).is_some() => Ok(g.grant),
-                _ => Err(invalid(INVALID)),
-            }
-        }
+    let id = match credential::shape(token) {
+        Shape::Bound { .. } => token.to_string(),
+        Shape::Jwt => jwt::access_token_jti(state, token, now)
+            .await?
+            .ok_or_else(|| invalid(INVALID))?,
         // Issued before grant items: its own item, then its family's state (a
         // second read, for these tokens only).
         Shape::Legacy => {
@@ -33,22 +37,42 @@ async fn grant_of(state: &State, token: &str, now: i64) -> Result<Grant, OAuthEr
                 .get_legacy_access(token, now)
                 .await?
                 .ok_or_else(|| invalid(INVALID))?;
-            match store.get_grant(&item.family).await? {
+            return match store.get_grant(&item.family).await? {
                 Some(g) if g.revoked_at.is_some() => Err(invalid(INVALID)),
-                _ => Ok(item.grant),
-            }
+                _ => Ok((item.grant.clone(), item.grant.scope)),
+            };
         }
-        Shape::Jwt | Shape::Unknown => Err(invalid(INVALID)),
-    }
+        Shape::Unknown => return Err(invalid(INVALID)),
+    };
+    let Shape::Bound { grant_id } = credential::shape(&id) else {
+        return Err(invalid(INVALID));
+    };
+    let item = store
+        .get_grant(grant_id)
+        .await?
+        .ok_or_else(|| invalid(INVALID))?;
+    let access =
+        grant::live_access(&item, &credential::digest(&id), now).ok_or_else(|| invalid(INVALID))?;
+    let scope = access
+        .scope
+        .clone()
+        .unwrap_or_else(|| item.grant.scope.clone());
+    Ok((item.grant, scope))
 }
 
-/// The claims for a bearer token: the user's stored claims with their JSON
-/// types intact, then `sub` and `email`.
+/// The claims for a bearer token. An OpenID Connect token gets `sub` and the
+/// claims its scope releases (Core §5.3.2, §5.4); any other keeps this
+/// server's OAuth behaviour: the user's stored claims with their JSON types
+/// intact, then `sub` and `email` (docs/compatibility.md, Comm100).
 pub async fn claims(state: &State, token: &str, now: i64) -> Result<Value, OAuthError> {
-    let grant = grant_of(state, token, now).await?;
+    let (grant, scope) = grant_of(state, token, now).await?;
     let sub = grant
         .sub
+        .clone()
         .ok_or_else(|| invalid("the access token does not represent a user"))?;
+    if oidc::is_oidc(&scope) {
+        return Ok(oidc::userinfo(&Grant { scope, ..grant }, &sub));
+    }
     let mut out: Map<String, Value> =
         match grant.claims.as_deref().map(serde_json::from_str::<Value>) {
             Some(Ok(Value::Object(m))) => m,

@@ -511,3 +511,22 @@ pub fn code_grant_item(
     };
     (item, code)
 }
+
+/// The JWKS, as the userinfo function serves it.
+pub async fn jwks(env: &Env) -> Vec<shared::jose::Jwk> {
+    let resp = env.userinfo(get("/.well-known/jwks.json", &[])).await;
+    assert_eq!(resp.status(), 200);
+    serde_json::from_value(json_body(&resp)["keys"].clone()).expect("a JWKS")
+}
+
+/// A JWT's verified claims, checked against the served JWKS with `typ`.
+pub async fn verified_claims(
+    env: &Env,
+    jwt: &str,
+    typ: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let keys = jwks(env).await;
+    shared::jose::verify(jwt, &keys, &[Some(typ)])
+        .unwrap_or_else(|e| panic!("{typ} does not verify: {e:?}"))
+        .claims
+}

@@ -23,6 +23,7 @@ async fn legacy_tokens(env: &Env, client_id: &str, access_ttl: i64) -> (String, 
             username: Some(EMAIL.into()),
             tenant: Some("default".into()),
             claims: Some(r#"{"role":"AGENT"}"#.into()),
+            ..Grant::default()
         },
         iat: env.now() - 60,
         expires_at: Some(env.now() + ttl),

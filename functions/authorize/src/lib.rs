@@ -1,25 +1,37 @@
-//! `GET|POST /oauth/authorize` (and `/auth/oauth/request`): HTTP in, HTTP out.
-//! The rules live in `shared::authorize`; the pages in [`pages`].
+//! The authorization endpoint (`GET|POST /oauth/authorize` and the legacy
+//! APIs' aliases) and RP-initiated logout (`GET|POST /oauth/logout`): HTTP in,
+//! HTTP out. The rules live in `shared::authorize`; the pages in [`pages`].
 
 pub mod pages;
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use shared::authorize::{self, Answer, Input, View, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use shared::authorize::logout::{self, LogoutInput};
+use shared::authorize::{self, Answer, Input, Page, View, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use shared::http_util::{cookie, params, query_string};
 use shared::params::Params;
 use shared::telemetry::RequestLog;
 use shared::State;
 
-/// The paths this function answers: RFC 6749's and the seeds' aliases. The
-/// template routes `/auth/oauth/{action}` here for BellaDati's
-/// `/auth/oauth/request:new` (API Gateway takes no `:` in a static route).
-fn is_authorize_path(path: &str) -> bool {
+/// The paths this function answers.
+#[derive(Debug, PartialEq, Eq)]
+enum Endpoint {
+    Authorize,
+    Logout,
+}
+
+/// RFC 6749's path and the legacy APIs' aliases; the template routes
+/// `/auth/oauth/{action}` here for BellaDati's `/auth/oauth/request:new` (API
+/// Gateway takes no `:` in a static route).
+fn endpoint(path: &str) -> Option<Endpoint> {
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    matches!(
-        decoded.as_ref(),
-        "/oauth/authorize" | "/auth/oauth/request" | "/auth/oauth/request:new"
-    )
+    match decoded.as_ref() {
+        "/oauth/authorize" | "/auth/oauth/request" | "/auth/oauth/request:new" => {
+            Some(Endpoint::Authorize)
+        }
+        "/oauth/logout" => Some(Endpoint::Logout),
+        _ => None,
+    }
 }
 
 /// Handles one request.
@@ -39,12 +51,12 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn answer(state: &State, req: &Request) -> Answer {
-    if !is_authorize_path(req.uri().path()) {
+    let Some(endpoint) = endpoint(req.uri().path()) else {
         return Answer {
             result: "not_found",
             ..authorize::error_page(404, "Not found", "There is no page at this address.")
         };
-    }
+    };
     let is_post = match *req.method() {
         Method::GET => false,
         Method::POST => true,
@@ -55,36 +67,81 @@ async fn answer(state: &State, req: &Request) -> Answer {
             }
         }
     };
-    let input = Input {
-        is_post,
-        path: req.uri().path().to_string(),
-        params: if is_post {
-            params(req)
-        } else {
-            Params::parse(query_string(req), b"")
-        },
-        session_cookie: cookie(req.headers(), SESSION_COOKIE),
-        login_csrf_cookie: cookie(req.headers(), LOGIN_CSRF_COOKIE),
+    // Both endpoints take their parameters by GET or POST (OpenID Connect Core
+    // §3.1.2.1, RP-Initiated Logout §2).
+    let params = if is_post {
+        params(req)
+    } else {
+        Params::parse(query_string(req), b"")
     };
-    authorize::handle(state, input, state.clock.now()).await
+    let session_cookie = cookie(req.headers(), SESSION_COOKIE);
+    let now = state.clock.now();
+    match endpoint {
+        Endpoint::Authorize => {
+            let input = Input {
+                is_post,
+                path: req.uri().path().to_string(),
+                params,
+                session_cookie,
+                login_csrf_cookie: cookie(req.headers(), LOGIN_CSRF_COOKIE),
+            };
+            authorize::handle(state, input, now).await
+        }
+        Endpoint::Logout => {
+            let input = LogoutInput {
+                is_post,
+                params,
+                session_cookie,
+            };
+            logout::handle(state, input, now).await
+        }
+    }
+}
+
+/// Where a page's forms may go, its response included.
+fn form_targets(page: &Page) -> Vec<String> {
+    let own = || "'self'".to_string();
+    match page {
+        Page::Login { .. } => vec![own()],
+        Page::Consent { req, .. } => std::iter::once(own())
+            .chain(pages::csp_source(&req.redirect_uri))
+            .collect(),
+        Page::LogoutConfirm { fields, .. } => std::iter::once(own())
+            .chain(
+                fields
+                    .iter()
+                    .filter(|(k, _)| k == "post_logout_redirect_uri")
+                    .filter_map(|(_, v)| pages::csp_source(v)),
+            )
+            .collect(),
+        Page::Error { .. } | Page::LoggedOut => vec![],
+    }
+}
+
+fn html(status: u16, body: String, csp: &str) -> Response<Body> {
+    let mut r = Response::new(Body::Text(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r
 }
 
 fn render(state: &State, out: &Answer) -> Response<Body> {
     let mut resp = match &out.view {
         View::Page(page) => {
-            let (status, html) = pages::render(page, &state.config);
-            let mut r = Response::new(Body::Text(html));
-            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(pages::csp()),
-            );
-            r
+            let (status, body) = pages::render(page, &state.config);
+            html(status, body, &pages::csp(&form_targets(page), None))
+        }
+        View::FormPost { action, fields } => {
+            let targets: Vec<String> = pages::csp_source(action).into_iter().collect();
+            let csp = pages::csp(&targets, Some(pages::FORM_POST_SCRIPT));
+            html(200, pages::form_post(action, fields), &csp)
         }
         View::Redirect { location, status } => {
             let mut r = Response::new(Body::Empty);
@@ -117,10 +174,10 @@ fn render(state: &State, out: &Answer) -> Response<Body> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_authorize_path;
+    use super::*;
 
     #[test]
-    fn answers_the_rfc_path_and_the_seed_aliases_only() {
+    fn answers_the_rfc_path_the_legacy_aliases_and_logout_only() {
         for p in [
             "/oauth/authorize",
             "/auth/oauth/request",
@@ -128,15 +185,35 @@ mod tests {
             "/auth/oauth/request%3Anew",
             "/auth/oauth/request%3anew",
         ] {
-            assert!(is_authorize_path(p), "{p}");
+            assert_eq!(endpoint(p), Some(Endpoint::Authorize), "{p}");
         }
+        assert_eq!(endpoint("/oauth/logout"), Some(Endpoint::Logout));
         for p in [
             "/auth/oauth/other",
             "/auth/oauth/request:old",
             "/oauth/authorize/x",
             "/",
         ] {
-            assert!(!is_authorize_path(p), "{p}");
+            assert_eq!(endpoint(p), None, "{p}");
         }
+    }
+
+    #[test]
+    fn the_form_post_page_allows_its_script_and_its_target_only() {
+        let csp = pages::csp(
+            &["https://rp.example".into()],
+            Some(pages::FORM_POST_SCRIPT),
+        );
+        assert!(csp.contains("script-src 'sha256-8lDeP0UDwCO6/RhblgeH/ctdBzjVpJxrXizsnIk3cEQ='"));
+        assert!(csp.contains("form-action https://rp.example;"));
+        assert!(!csp.contains("unsafe"));
+        assert_eq!(
+            pages::csp_source("com.example.app:/cb").as_deref(),
+            Some("com.example.app:")
+        );
+        assert_eq!(
+            pages::csp_source("https://rp.example:8443/cb?x").as_deref(),
+            Some("https://rp.example:8443")
+        );
     }
 }

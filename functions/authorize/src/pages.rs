@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use sha2::Digest;
+use sha2::Digest as _;
 use shared::authorize::{AuthRequest, Page};
 use shared::Config;
 
@@ -33,16 +33,44 @@ ul.scopes span{color:#4b5563;font-size:.9rem}
 .app{font-weight:700}
 "#;
 
-/// `Content-Security-Policy` for every page: nothing but the one stylesheet,
-/// forms only to ourselves, never framed.
-pub fn csp() -> &'static str {
-    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    CSP.get_or_init(|| {
-        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(CSS.as_bytes()));
-        format!(
-            "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
-        )
-    })
+/// The form-post page's only script (OAuth 2.0 Form Post Response Mode), allowed
+/// by its hash; a button does the same with scripts off.
+pub const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
+
+fn sha256_source(text: &str) -> String {
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()));
+    format!("'sha256-{hash}'")
+}
+
+/// `Content-Security-Policy` for a page: nothing but the one stylesheet (and,
+/// for the form-post page, its one script), never framed, forms only to
+/// `form_action` (`'self'`, and the client's origin where the response goes
+/// on to it: Chrome applies `form-action` to a form's redirects too).
+pub fn csp(form_action: &[String], script: Option<&str>) -> String {
+    static STYLE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let style = STYLE.get_or_init(|| sha256_source(CSS));
+    let forms = if form_action.is_empty() {
+        "'none'".to_string()
+    } else {
+        form_action.join(" ")
+    };
+    let script = script
+        .map(|s| format!("script-src {}; ", sha256_source(s)))
+        .unwrap_or_default();
+    format!(
+        "default-src 'none'; {script}style-src {style}; img-src 'self'; form-action {forms}; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// A URI as a CSP source: its origin, or for a custom scheme (a native app's
+/// redirect URI) the scheme.
+pub fn csp_source(uri: &str) -> Option<String> {
+    let u = url::Url::parse(uri).ok()?;
+    match u.origin() {
+        o @ url::Origin::Tuple(..) => Some(o.ascii_serialization()),
+        url::Origin::Opaque(_) => Some(format!("{}:", u.scheme())),
+    }
 }
 
 fn layout(title: &str, body: Markup) -> Markup {
@@ -70,9 +98,54 @@ fn hidden_fields(req: &AuthRequest, csrf: &str) -> Markup {
     }
 }
 
+/// The auto-submitting form of the form-post response mode (its CSP names the
+/// script's hash and the form's target).
+pub fn form_post(action: &str, fields: &[(String, String)]) -> String {
+    layout("Continue to the application", html! {
+        h1 { "Continue to the application" }
+        form method="post" action=(action) {
+            @for (k, v) in fields {
+                input type="hidden" name=(k) value=(v);
+            }
+            noscript {
+                p.sub { "Scripts are off in this browser. Press Continue to go back to the application." }
+                button.primary type="submit" { "Continue" }
+            }
+        }
+        script { (PreEscaped(FORM_POST_SCRIPT)) }
+    })
+    .into_string()
+}
+
 /// Renders a page; returns the status and the HTML.
 pub fn render(page: &Page, config: &Config) -> (u16, String) {
     match page {
+        Page::LogoutConfirm { csrf, fields, client_name } => (
+            200,
+            layout("Sign out", html! {
+                h1 { "Sign out?" }
+                p.sub {
+                    @if let Some(name) = client_name { (name) " asks to sign you out." }
+                    @else { "An application asks to sign you out." }
+                }
+                form method="post" {
+                    @for (k, v) in fields {
+                        input type="hidden" name=(k) value=(v);
+                    }
+                    input type="hidden" name="csrf" value=(csrf);
+                    button.primary type="submit" name="action" value="logout" { "Sign out" }
+                }
+            })
+            .into_string(),
+        ),
+        Page::LoggedOut => (
+            200,
+            layout("Signed out", html! {
+                h1 { "You are signed out" }
+                p.sub { "You can close this window." }
+            })
+            .into_string(),
+        ),
         Page::Error { status, title, message } => (
             *status,
             layout(title, html! {

@@ -1,6 +1,7 @@
-//! `GET|POST /oauth/userinfo` (RFC 6750 for the bearer token) and
-//! `GET /.well-known/oauth-authorization-server` (RFC 8414) and `GET /openapi.yaml`:
-//! HTTP in, HTTP out.
+//! `GET|POST /oauth/userinfo` (OpenID Connect Core §5.3, RFC 6750), the
+//! discovery documents (`/.well-known/openid-configuration` and
+//! `/.well-known/oauth-authorization-server`), the JWKS
+//! (`/.well-known/jwks.json`) and `GET /openapi.yaml`: HTTP in, HTTP out.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -19,13 +20,27 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     }
     let mut log = RequestLog::start("userinfo", &req);
     let path = req.uri().path();
-    let resp = if path.ends_with("/.well-known/oauth-authorization-server") {
+    let resp = if path.ends_with("/.well-known/oauth-authorization-server")
+        || path.ends_with("/.well-known/openid-configuration")
+    {
         public_document(
             "application/json; charset=utf-8",
             shared::discovery::metadata(state).to_string(),
+            3600,
         )
+    } else if path.ends_with(shared::discovery::JWKS_PATH) {
+        match state.keys.jwks(&state.store, state.clock.now()).await {
+            // Short enough that a key published for its window (hours) is seen
+            // everywhere before it signs.
+            Ok(jwks) => public_document("application/json; charset=utf-8", jwks.to_string(), 900),
+            Err(e) => {
+                let e = OAuthError::from(e);
+                log.cause = e.cause.clone();
+                error(&e)
+            }
+        }
     } else if path.ends_with("/openapi.yaml") {
-        public_document("application/yaml; charset=utf-8", OPENAPI.to_string())
+        public_document("application/yaml; charset=utf-8", OPENAPI.to_string(), 3600)
     } else if req.method() == Method::GET || req.method() == Method::POST {
         match bearer(&req) {
             Ok(Bearer::Token(t)) => match userinfo::claims(state, &t, state.clock.now()).await {
@@ -66,14 +81,13 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 /// A document that is the same for everyone: cacheable, no credentials looked at.
 /// The charset must be named: lambda_http decodes a text body by it, and without
 /// one a UTF-8 body (the OpenAPI document has `§`) would be mangled.
-fn public_document(content_type: &'static str, body: String) -> Response<Body> {
+fn public_document(content_type: &'static str, body: String, max_age: u32) -> Response<Body> {
     let mut r = Response::new(Body::Text(body));
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
     r
 }
 

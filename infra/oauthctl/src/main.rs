@@ -1,9 +1,11 @@
 //! `oauthctl`: the admin CLI. Same environment as the functions (`TABLE_NAME`,
-//! `AWS_ENDPOINT_URL_DYNAMODB` locally, real AWS credentials otherwise); JSON out.
+//! `KMS_KEY_ID`, `AWS_ENDPOINT_URL_DYNAMODB`/`_KMS` locally, real AWS
+//! credentials otherwise); JSON out.
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use shared::admin::{self, NewClient};
+use shared::store::AccessTokenFormat;
 use shared::store::Store;
 use std::process::ExitCode;
 
@@ -31,11 +33,29 @@ enum Cmd {
     /// Users (resource owners).
     #[command(subcommand)]
     User(UserCmd),
+    /// Signing keys (ID tokens, JWT access tokens).
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Every key: kid, alg, state (next, current, previous, retired) and dates.
+    List,
+    /// Start a rotation now: a new key is published, and signs after the
+    /// publication window.
+    Rotate,
+    /// Emergency: retire a compromised key at once (its tokens fail from now on).
+    Retire {
+        #[arg(long)]
+        kid: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum TableCmd {
-    /// Create the table with TTL and its index (idempotent; for local use).
+    /// Create the table with TTL and its index, and the local KMS key when
+    /// KMS_KEY_ID is an alias (idempotent; for local use).
     Create,
 }
 
@@ -87,6 +107,15 @@ struct ClientCreate {
     /// The longest a grant may be refreshed, from its start, in seconds (0 = no limit).
     #[arg(long = "max-grant-ttl")]
     max_grant_ttl: Option<i64>,
+    /// Access tokens as RFC 9068 JWTs an API can validate itself (`jwt`), or opaque.
+    #[arg(long = "access-token-format", value_parser = ["opaque", "jwt"], default_value = "opaque")]
+    access_token_format: String,
+    /// Where RP-initiated logout may return (exact match); repeat for several.
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// A resource (RFC 8707) its tokens may be for, their audience; repeat for several.
+    #[arg(long = "resource")]
+    resources: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -111,16 +140,35 @@ fn split(s: &str) -> Vec<String> {
 }
 
 async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-    let store = Store::from_env(cli.table.clone()).await;
+    let mut config = shared::Config::from_env()?;
+    config.table_name = cli.table.clone();
+    let sdk = shared::store::sdk::sdk_config().await;
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), cli.table.clone());
+    let state = shared::State::new(config, store).with_kms(kms.clone());
+    let store = &state.store;
     let now = shared::clock::unix_now();
     Ok(match cli.cmd {
         Cmd::Table(TableCmd::Create) => {
             let created = store.create_table().await?;
-            json!({ "table": cli.table, "created": created })
+            let kms_key = match state.config.kms_key_id.as_deref() {
+                Some(alias) if alias.starts_with("alias/") => Some(
+                    shared::keys::signer::ensure_local_kms_key(&kms, alias)
+                        .await
+                        .map_err(|e| format!("{e:?}"))?,
+                ),
+                _ => None,
+            };
+            json!({ "table": cli.table, "created": created, "kms_key": kms_key })
+        }
+        Cmd::Keys(KeysCmd::List) => shared::admin::keys::list(&state, now).await?,
+        Cmd::Keys(KeysCmd::Rotate) => shared::admin::keys::rotate(&state, now).await?,
+        Cmd::Keys(KeysCmd::Retire { kid }) => {
+            shared::admin::keys::retire(&state, &kid, now).await?
         }
         Cmd::Client(ClientCmd::Create(c)) => {
             let (client, secret) = admin::create_client(
-                &store,
+                store,
                 NewClient {
                     id: c.id,
                     name: c.name,
@@ -132,6 +180,13 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
                     access_ttl: c.access_ttl,
                     refresh_ttl: c.refresh_ttl,
                     max_grant_ttl: c.max_grant_ttl,
+                    access_token_format: if c.access_token_format == "jwt" {
+                        AccessTokenFormat::Jwt
+                    } else {
+                        AccessTokenFormat::Opaque
+                    },
+                    post_logout_redirect_uris: c.post_logout_redirect_uris,
+                    resources: c.resources,
                 },
                 now,
             )
@@ -143,11 +198,11 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
             out
         }
         Cmd::Client(ClientCmd::RotateSecret { id }) => {
-            let secret = admin::rotate_secret(&store, &id).await?;
+            let secret = admin::rotate_secret(store, &id).await?;
             json!({ "client_id": id, "client_secret": secret })
         }
         Cmd::Client(ClientCmd::Disable { id }) => {
-            let revoked = admin::disable_client(&store, &id).await?;
+            let revoked = admin::disable_client(store, &id).await?;
             json!({ "client_id": id, "disabled": true, "revoked": revoked })
         }
         Cmd::User(UserCmd::Create {
@@ -157,7 +212,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
             tenant,
         }) => {
             let user = admin::create_user(
-                &store,
+                store,
                 tenant.as_deref(),
                 &email,
                 &password,

@@ -1,17 +1,36 @@
 //! The pages of the authorization endpoint: sign in, consent, and the code
-//! (RFC 6749 §4.1.2). Store failures surface as `Err` and become one error page
-//! in [`super::handle`].
+//! (RFC 6749 §4.1.2), with OpenID Connect's `prompt`, `max_age`, `login_hint`
+//! and `id_token_hint` (Core §3.1.2.1). Store failures surface as `Err` and
+//! become one error page in [`super::handle`].
 
 use super::request::{check_client, check_request, AuthRequest};
-use super::{error_page, error_redirect, Answer, Input, Page, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use super::{error_page, Answer, Input, Page, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::credential;
 use crate::crypto;
-use crate::error::{ErrorCode, OAuthError};
+use crate::error::{ErrorCode, OAuthError, StoreError};
 use crate::http_util::set_cookie;
+use crate::jwt;
 use crate::login::{check_password, throttle_key, PasswordCheck};
+use crate::oidc::OFFLINE_ACCESS;
 use crate::params::Params;
 use crate::state::State;
 use crate::store::{self, CodeState, Grant, GrantItem, Session};
+
+/// The session behind a cookie, with its consent form's CSRF token.
+pub(super) async fn session(
+    state: &State,
+    cookie: Option<&str>,
+    now: i64,
+) -> Result<Option<Session>, StoreError> {
+    let Some(cookie) = cookie else {
+        return Ok(None);
+    };
+    let session = state.store.get_session(cookie, now).await?;
+    Ok(session.map(|s| Session {
+        csrf: crypto::csrf_token(cookie),
+        ..s
+    }))
+}
 
 /// Validates the request and runs the step the form (or its absence) asks for.
 pub(super) async fn run(
@@ -29,28 +48,29 @@ pub(super) async fn run(
                 None => Ok(None),
             }
         },
-        async {
-            let Some(cookie) = &input.session_cookie else {
-                return Ok(None);
-            };
-            let session = store.get_session(cookie, now).await?;
-            Ok::<_, crate::error::StoreError>(session.map(|s| Session {
-                csrf: crypto::csrf_token(cookie),
-                ..s
-            }))
-        }
+        session(state, input.session_cookie.as_deref(), now)
     );
     let (client, session) = (client?, session?);
     let (client, redirect_uri, given) = match check_client(params, client) {
         Ok(v) => v,
         Err(answer) => return Ok(*answer),
     };
-    let req = match check_request(params, client, redirect_uri, given) {
+    let req = match check_request(params, client, redirect_uri, given, &state.config.issuer) {
         Ok(r) => r,
         Err(answer) => return Ok(*answer),
     };
     // A session only counts in the tenant it was made for.
     let session = session.filter(|s| s.tenant == req.tenant);
+    let hinted_sub = match &req.id_token_hint {
+        None => None,
+        Some(hint) => match jwt::id_token_hint(state, hint, now).await? {
+            Some(h) => Some(h.sub),
+            None => {
+                let d = "id_token_hint is not an ID token issued by this server";
+                return Ok(req.reply.error(ErrorCode::InvalidRequest, d));
+            }
+        },
+    };
     let action = if input.is_post {
         params.get("action")
     } else {
@@ -71,28 +91,74 @@ pub(super) async fn run(
         Some("allow") => decide(state, req, params, session, true, now).await,
         Some("deny") => decide(state, req, params, session, false, now).await,
         Some(_) => Ok(error_page(400, "Invalid request", "Unknown form action.")),
-        None => show(state, req, session, input.login_csrf_cookie.clone(), now).await,
+        None => {
+            show(
+                state,
+                req,
+                session,
+                hinted_sub,
+                input.login_csrf_cookie.clone(),
+                now,
+            )
+            .await
+        }
     }
 }
 
+/// Whether a session can answer this request without signing in again:
+/// no `prompt=login`, signed in within `max_age`, and the user an
+/// `id_token_hint` names.
+fn session_answers(req: &AuthRequest, s: &Session, hinted_sub: Option<&str>, now: i64) -> bool {
+    !req.prompt.login
+        && req.max_age.is_none_or(|max| now - s.auth_time <= max)
+        && hinted_sub.is_none_or(|sub| sub == s.sub)
+}
+
+/// Whether the consent page must be shown although consent may be remembered:
+/// `prompt=consent`; a public client, whose identity is not proven (RFC 8252
+/// §8.6); or offline access, which needs consent each time (OpenID Connect
+/// Core §11).
+fn consent_page_required(req: &AuthRequest) -> bool {
+    req.prompt.consent || req.client.is_public() || req.scopes.iter().any(|s| s == OFFLINE_ACCESS)
+}
+
 /// No form submitted: the login page, the consent page, or straight to the
-/// client when consent for these scopes was given before.
+/// client when consent for these scopes was given before. With `prompt=none`,
+/// an error instead of any page (Core §3.1.2.6).
 async fn show(
     state: &State,
-    req: AuthRequest,
+    mut req: AuthRequest,
     session: Option<Session>,
+    hinted_sub: Option<String>,
     login_csrf: Option<String>,
     now: i64,
 ) -> Result<Answer, OAuthError> {
+    let session = session.filter(|s| session_answers(&req, s, hinted_sub.as_deref(), now));
     let Some(session) = session else {
-        return Ok(login_page(state, req, login_csrf, None, None, 200));
+        if req.prompt.none {
+            return Ok(req
+                .reply
+                .error(ErrorCode::LoginRequired, "the user is not signed in"));
+        }
+        let email = req.login_hint.clone();
+        return Ok(login_page(state, req, login_csrf, None, email, 200));
     };
-    let granted = state
+    if req.prompt.none {
+        // Core §11: offline access without asking is ignored, not refused.
+        req.scopes.retain(|s| s != OFFLINE_ACCESS);
+    }
+    let remembered = state
         .store
         .get_consent(&session.sub, &req.client.client_id)
         .await?;
-    if granted.is_some_and(|g| req.scopes.iter().all(|s| g.contains(s))) {
+    let covered = remembered.is_some_and(|g| req.scopes.iter().all(|s| g.contains(s)));
+    if covered && !consent_page_required(&req) {
         return issue_code(state, &req, &session, false, now).await;
+    }
+    if req.prompt.none {
+        return Ok(req
+            .reply
+            .error(ErrorCode::ConsentRequired, "the user has not consented"));
     }
     let page = Page::Consent {
         csrf: session.csrf,
@@ -201,11 +267,13 @@ async fn login(
         email: user.email,
         claims: user.claims,
         csrf: crypto::csrf_token(&cookie),
+        sid: crypto::random_id(),
+        auth_time: now,
         expires_at: now + state.config.session_ttl,
     };
     store.put_session(&session).await?;
     let secure = state.config.secure_cookies;
-    let mut a = Answer::redirect(req.self_url(path), 303, "login_ok");
+    let mut a = Answer::redirect(req.url_after_login(path), 303, "login_ok");
     a.set_cookies = vec![
         set_cookie(SESSION_COOKIE, &cookie, state.config.session_ttl, secure),
         set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
@@ -245,19 +313,16 @@ async fn decide(
         return Ok(a.labelled("csrf_rejected"));
     }
     if !allow {
-        let a = error_redirect(
-            &req.redirect_uri,
-            req.state.as_deref(),
-            ErrorCode::AccessDenied,
-            "the user denied the request",
-        );
+        let a = req
+            .reply
+            .error(ErrorCode::AccessDenied, "the user denied the request");
         return Ok(a.labelled("denied"));
     }
     issue_code(state, &req, &session, true, now).await
 }
 
-/// Starts a grant with a new single-use code (RFC 6749 §4.1.2) and redirects to
-/// the client with it; with `remember`, records the consent in parallel.
+/// Starts a grant with a new single-use code (RFC 6749 §4.1.2) and sends it to
+/// the client; with `remember`, records the consent in parallel.
 async fn issue_code(
     state: &State,
     req: &AuthRequest,
@@ -278,6 +343,11 @@ async fn issue_code(
             username: Some(session.email.clone()),
             tenant: Some(session.tenant.clone()),
             claims: Some(session.claims.clone()),
+            auth_time: Some(session.auth_time),
+            sid: Some(session.sid.clone()).filter(|s| !s.is_empty()),
+            nonce: req.nonce.clone(),
+            resources: req.resources.clone(),
+            id_token_claims: req.id_token_claims.clone(),
         },
         created_at: now,
         ends_at: None,
@@ -306,10 +376,127 @@ async fn issue_code(
     } else {
         store.create_grant(&item).await?;
     }
-    let mut pairs = vec![("code", code.as_str())];
-    if let Some(s) = &req.state {
-        pairs.push(("state", s));
+    Ok(req.reply.code(&code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorize::request::Prompt;
+    use crate::authorize::ClientReply;
+    use crate::store::models::test_client;
+
+    fn req(prompt: Prompt, max_age: Option<i64>, public: bool, scopes: &[&str]) -> AuthRequest {
+        AuthRequest {
+            client: test_client(public, &["https://a.example/cb"]),
+            redirect_uri: "https://a.example/cb".into(),
+            redirect_uri_given: true,
+            reply: ClientReply {
+                redirect_uri: "https://a.example/cb".into(),
+                state: None,
+                form_post: false,
+                issuer: "https://op.example".into(),
+            },
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            code_challenge: None,
+            tenant: "default".into(),
+            nonce: None,
+            prompt,
+            max_age,
+            login_hint: None,
+            id_token_hint: None,
+            resources: vec![],
+            id_token_claims: vec![],
+            fields: vec![],
+        }
     }
-    let location = super::redirect_with(&req.redirect_uri, &pairs);
-    Ok(Answer::redirect(location, 302, "code_issued"))
+
+    fn session(auth_time: i64) -> Session {
+        Session {
+            pk: "session#x".into(),
+            sub: "u1".into(),
+            tenant: "default".into(),
+            email: "a@b.c".into(),
+            claims: "{}".into(),
+            csrf: String::new(),
+            sid: "s".into(),
+            auth_time,
+            expires_at: i64::MAX,
+        }
+    }
+
+    #[test]
+    fn max_age_asks_for_a_sign_in_older_than_it_and_prompt_login_always() {
+        let s = session(1_000);
+        assert!(session_answers(
+            &req(Prompt::default(), Some(60), false, &[]),
+            &s,
+            None,
+            1_060
+        ));
+        assert!(!session_answers(
+            &req(Prompt::default(), Some(60), false, &[]),
+            &s,
+            None,
+            1_061
+        ));
+        assert!(
+            !session_answers(
+                &req(Prompt::default(), Some(0), false, &[]),
+                &s,
+                None,
+                1_001
+            ),
+            "max_age=0 is prompt=login"
+        );
+        let login = Prompt {
+            login: true,
+            ..Prompt::default()
+        };
+        assert!(!session_answers(
+            &req(login, None, false, &[]),
+            &s,
+            None,
+            1_000
+        ));
+    }
+
+    #[test]
+    fn a_hint_for_another_user_asks_for_a_sign_in() {
+        let r = req(Prompt::default(), None, false, &[]);
+        assert!(session_answers(&r, &session(0), Some("u1"), 0));
+        assert!(!session_answers(&r, &session(0), Some("u2"), 0));
+    }
+
+    #[test]
+    fn consent_is_asked_again_for_public_clients_offline_access_and_prompt_consent() {
+        assert!(!consent_page_required(&req(
+            Prompt::default(),
+            None,
+            false,
+            &["openid"]
+        )));
+        assert!(consent_page_required(&req(
+            Prompt::default(),
+            None,
+            true,
+            &["openid"]
+        )));
+        assert!(consent_page_required(&req(
+            Prompt::default(),
+            None,
+            false,
+            &["openid", "offline_access"]
+        )));
+        let consent = Prompt {
+            consent: true,
+            ..Prompt::default()
+        };
+        assert!(consent_page_required(&req(
+            consent,
+            None,
+            false,
+            &["openid"]
+        )));
+    }
 }

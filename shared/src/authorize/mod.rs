@@ -5,13 +5,19 @@
 //! This module decides; the function crate renders what it decides.
 //!
 //! - [`request`]: validating the authorization request (which errors show a page
-//!   and which redirect to the client);
-//! - [`flow`]: the login form, the consent form and issuing the code.
+//!   and which go back to the client), OpenID Connect's parameters included;
+//! - [`flow`]: signing in, consent (and OpenID Connect's `prompt`, `max_age`,
+//!   `id_token_hint`) and issuing the code;
+//! - [`reply`]: the response to the client (query or form post, with `iss`);
+//! - [`logout`]: RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
 
 mod flow;
+pub mod logout;
+mod reply;
 mod request;
 
-pub use request::AuthRequest;
+pub use reply::ClientReply;
+pub use request::{AuthRequest, Prompt};
 
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
@@ -44,6 +50,15 @@ pub enum Page {
         csrf: String,
         email: String,
     },
+    /// RP-initiated logout without proof it came from the user's application:
+    /// the user confirms. The fields are posted back with the answer.
+    LogoutConfirm {
+        csrf: String,
+        fields: Vec<(String, String)>,
+        client_name: Option<String>,
+    },
+    /// Signed out, and no application to go back to.
+    LoggedOut,
 }
 
 /// What the browser is shown.
@@ -54,6 +69,12 @@ pub enum View {
     Redirect {
         location: String,
         status: u16,
+    },
+    /// OAuth 2.0 Form Post Response Mode: a form of `fields` posted to `action`
+    /// by itself (and by a button when scripts are off).
+    FormPost {
+        action: String,
+        fields: Vec<(String, String)>,
     },
 }
 
@@ -70,7 +91,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn new(view: View, result: &'static str) -> Self {
+    pub(crate) fn new(view: View, result: &'static str) -> Self {
         Self {
             view,
             set_cookies: vec![],
@@ -151,6 +172,9 @@ pub async fn handle(state: &State, input: Input, now: i64) -> Answer {
 
 /// Appends parameters to a redirect URI, keeping any query it already has.
 pub fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> String {
+    if pairs.is_empty() {
+        return uri.to_string();
+    }
     match url::Url::parse(uri) {
         Ok(mut u) => {
             u.query_pairs_mut().extend_pairs(pairs);
@@ -158,20 +182,6 @@ pub fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> String {
         }
         Err(_) => uri.to_string(),
     }
-}
-
-/// RFC 6749 §4.1.2.1: an error sent back to the client's redirect URI.
-fn error_redirect(
-    redirect_uri: &str,
-    state: Option<&str>,
-    code: ErrorCode,
-    description: &str,
-) -> Answer {
-    let mut pairs = vec![("error", code.as_str()), ("error_description", description)];
-    if let Some(s) = state {
-        pairs.push(("state", s));
-    }
-    Answer::redirect(redirect_with(redirect_uri, &pairs), 302, "error_redirect")
 }
 
 #[cfg(test)]
@@ -186,24 +196,6 @@ mod tests {
                 &[("code", "a b"), ("state", "s&t")]
             ),
             "https://a.example/cb?x=1&code=a+b&state=s%26t"
-        );
-    }
-
-    #[test]
-    fn an_error_redirect_carries_error_description_and_state() {
-        let a = error_redirect(
-            "https://a.example/cb",
-            Some("st"),
-            ErrorCode::AccessDenied,
-            "no",
-        );
-        let View::Redirect { location, status } = a.view else {
-            panic!("a redirect")
-        };
-        assert_eq!(status, 302);
-        assert_eq!(
-            location,
-            "https://a.example/cb?error=access_denied&error_description=no&state=st"
         );
     }
 

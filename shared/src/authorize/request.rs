@@ -1,12 +1,15 @@
-//! Validating an authorization request (RFC 6749 §4.1.1, §4.1.2.1). Two steps:
-//! the client and its redirect URI first — failures there show an error page and
-//! never redirect, since the URI cannot be trusted (§4.1.2.1 first paragraph) —
-//! then everything else, whose failures are redirected to the client.
+//! Validating an authorization request (RFC 6749 §4.1.1, §4.1.2.1; OpenID
+//! Connect Core §3.1.2.1). Two steps: the client and its redirect URI first —
+//! failures there show an error page and never redirect, since the URI cannot
+//! be trusted (§4.1.2.1) — then everything else, whose failures are sent back
+//! to the client.
 
-use super::{error_page, error_redirect, Answer};
+use super::reply::ClientReply;
+use super::{error_page, Answer};
 use crate::crypto;
 use crate::error::ErrorCode;
 use crate::grant_type::GrantType;
+use crate::oidc::{self, OFFLINE_ACCESS};
 use crate::params::Params;
 use crate::scope;
 use crate::store::Client;
@@ -22,7 +25,46 @@ const AUTH_PARAMS: &[&str] = &[
     "code_challenge",
     "code_challenge_method",
     "partnerId",
+    "nonce",
+    "prompt",
+    "max_age",
+    "login_hint",
+    "id_token_hint",
+    "response_mode",
+    "claims",
+    "resource",
 ];
+
+/// The `prompt` parameter (OpenID Connect Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prompt {
+    /// No page may be shown: answer with an error instead.
+    pub none: bool,
+    /// Sign in again even with a session (`select_account` too: there is one
+    /// account per session, so choosing one is signing in).
+    pub login: bool,
+    /// Show the consent page even when consent was given before.
+    pub consent: bool,
+}
+
+impl Prompt {
+    /// Unknown values are ignored; `none` with another value is an error.
+    pub fn parse(value: Option<&str>) -> Result<Self, &'static str> {
+        let mut p = Self::default();
+        for v in value.unwrap_or("").split(' ') {
+            match v {
+                "none" => p.none = true,
+                "login" | "select_account" => p.login = true,
+                "consent" => p.consent = true,
+                _ => {}
+            }
+        }
+        if p.none && (p.login || p.consent) {
+            return Err("prompt=none cannot be combined with another value");
+        }
+        Ok(p)
+    }
+}
 
 /// A validated authorization request.
 #[derive(Debug, Clone)]
@@ -31,26 +73,48 @@ pub struct AuthRequest {
     pub redirect_uri: String,
     /// Whether the request named `redirect_uri` (§4.1.3 then wants it back).
     pub redirect_uri_given: bool,
-    pub state: Option<String>,
+    /// How the response goes back.
+    pub reply: ClientReply,
     pub scopes: Vec<String>,
     pub code_challenge: Option<String>,
     pub tenant: String,
+    pub nonce: Option<String>,
+    pub prompt: Prompt,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+    pub id_token_hint: Option<String>,
+    /// RFC 8707 resources asked for: the tokens' audiences.
+    pub resources: Vec<String>,
+    /// Claims asked for by name in the ID token (§5.5).
+    pub id_token_claims: Vec<String>,
     /// The authorization parameters as received, for hidden form fields.
     pub fields: Vec<(String, String)>,
 }
 
 impl AuthRequest {
     /// The authorize URL this request came to, for the redirect after sign-in.
-    pub fn self_url(&self, path: &str) -> String {
+    /// The sign-in just happened, so a `prompt` to sign in is dropped.
+    pub fn url_after_login(&self, path: &str) -> String {
+        let fields = self.fields.iter().filter_map(|(k, v)| {
+            if k != "prompt" {
+                return Some((k.clone(), v.clone()));
+            }
+            let kept: Vec<&str> = v
+                .split(' ')
+                .filter(|p| !p.is_empty() && *p != "login" && *p != "select_account")
+                .collect();
+            (!kept.is_empty()).then(|| (k.clone(), kept.join(" ")))
+        });
         let q: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(self.fields.iter())
+            .extend_pairs(fields)
             .finish();
         format!("{path}?{q}")
     }
 }
 
-/// The client (must exist and be enabled) and its redirect URI (exact match,
-/// RFC 6749 §3.1.2.3; may be omitted when only one is registered, §3.1.2.3).
+/// The client (must exist and be enabled), its redirect URI (exact match,
+/// RFC 6749 §3.1.2.3; may be omitted when only one is registered), and the
+/// response mode (unsupported: a 400 page, OpenID Connect Core §3.1.2.6).
 pub(super) fn check_client(
     params: &Params,
     client: Option<Client>,
@@ -68,6 +132,15 @@ pub(super) fn check_client(
             ))
         }
     };
+    if !matches!(
+        params.get("response_mode"),
+        None | Some("query") | Some("form_post")
+    ) {
+        return Err(page(
+            "Invalid request",
+            "The response mode of this request is not supported.",
+        ));
+    }
     match params.get("redirect_uri") {
         Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => {
             Ok((client, uri.to_string(), true))
@@ -84,17 +157,21 @@ pub(super) fn check_client(
     }
 }
 
-/// Everything else; failures redirect to the client with an error (§4.1.2.1).
+/// Everything else; failures are sent back to the client (§4.1.2.1).
 pub(super) fn check_request(
     params: &Params,
     client: Client,
     redirect_uri: String,
     given: bool,
+    issuer: &str,
 ) -> Result<AuthRequest, Box<Answer>> {
-    let state = params.get("state").map(str::to_string);
-    let fail = |code: ErrorCode, d: &str| {
-        Box::new(error_redirect(&redirect_uri, state.as_deref(), code, d))
+    let reply = ClientReply {
+        redirect_uri: redirect_uri.clone(),
+        state: params.get("state").map(str::to_string),
+        form_post: params.get("response_mode") == Some("form_post"),
+        issuer: issuer.to_string(),
     };
+    let fail = |code: ErrorCode, d: &str| Box::new(reply.error(code, d));
     match params.get("response_type") {
         None => return Err(fail(ErrorCode::InvalidRequest, "response_type is required")),
         // BellaDati sends `CODE` (docs/compatibility.md).
@@ -106,14 +183,36 @@ pub(super) fn check_request(
             ))
         }
     }
+    // OpenID Connect Core §3.1.2.6: request objects and registration are not supported.
+    for (param, code) in [
+        ("request", ErrorCode::RequestNotSupported),
+        ("request_uri", ErrorCode::RequestUriNotSupported),
+        ("registration", ErrorCode::RegistrationNotSupported),
+    ] {
+        if params.get(param).is_some() {
+            return Err(fail(
+                code,
+                &format!("the {param} parameter is not supported"),
+            ));
+        }
+    }
     if !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(fail(
             ErrorCode::UnauthorizedClient,
             "this client may not use the authorization code flow",
         ));
     }
-    let scopes = scope::resolve(params.get("scope"), &client.scopes, &client.default_scopes)
-        .map_err(|e| fail(e.code, &e.description))?;
+    let mut scopes = scope::resolve_with(
+        params.get("scope"),
+        &client.scopes,
+        &client.default_scopes,
+        &oidc::STANDARD_SCOPES,
+    )
+    .map_err(|e| fail(e.code, &e.description))?;
+    // §11: offline access is a refresh token, which this client cannot have.
+    if !client.allows_grant(GrantType::RefreshToken) {
+        scopes.retain(|s| s != OFFLINE_ACCESS);
+    }
     let challenge = params.get("code_challenge");
     // RFC 7636 §4.3, §4.4.1; S256 only (RFC 9700 §2.1.1).
     match (challenge, params.get("code_challenge_method")) {
@@ -139,20 +238,67 @@ pub(super) fn check_request(
         (None, None) => {}
     }
     let tenant = tenant::from_params(params).map_err(|e| fail(e.code, &e.description))?;
+    let prompt =
+        Prompt::parse(params.get("prompt")).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let max_age = match params.get("max_age") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().ok().filter(|m| *m >= 0).ok_or_else(|| {
+            fail(
+                ErrorCode::InvalidRequest,
+                "max_age must be a number of seconds",
+            )
+        })?),
+    };
+    let resources = resources(params, &client).map_err(|d| fail(ErrorCode::InvalidTarget, d))?;
+    let id_token_claims = match params.get("claims") {
+        Some(c) => oidc::parse_claims_param(c).map_err(|d| fail(ErrorCode::InvalidRequest, d))?,
+        None => Vec::new(),
+    };
     let fields = AUTH_PARAMS
         .iter()
-        .filter_map(|k| params.get(k).map(|v| (k.to_string(), v.to_string())))
+        .flat_map(|k| {
+            params
+                .get_all(k)
+                .into_iter()
+                .map(|v| (k.to_string(), v.to_string()))
+        })
         .collect();
     Ok(AuthRequest {
         client,
         redirect_uri,
         redirect_uri_given: given,
-        state,
         scopes,
         code_challenge: challenge.map(str::to_string),
         tenant,
+        nonce: params.get("nonce").map(str::to_string),
+        prompt,
+        max_age,
+        login_hint: params.get("login_hint").map(str::to_string),
+        id_token_hint: params.get("id_token_hint").map(str::to_string),
+        resources,
+        id_token_claims,
         fields,
+        reply,
     })
+}
+
+/// RFC 8707 §2: each `resource` an absolute URI without a fragment, and one the
+/// client registered.
+pub fn resources(params: &Params, client: &Client) -> Result<Vec<String>, &'static str> {
+    let asked = params.get_all("resource");
+    if asked
+        .iter()
+        .any(|r| !matches!(url::Url::parse(r), Ok(u) if u.fragment().is_none()))
+    {
+        return Err("resource must be an absolute URI without a fragment");
+    }
+    if asked
+        .iter()
+        .any(|r| !client.resources.iter().any(|c| c == r))
+    {
+        return Err("a resource is not registered for this client");
+    }
+    Ok(asked.into_iter().map(str::to_string).collect())
 }
 
 #[cfg(test)]
@@ -161,11 +307,8 @@ mod tests {
     use crate::authorize::{Page, View};
     use crate::store::models::test_client;
 
-    fn client(public: bool, uris: &[&str]) -> Client {
-        test_client(public, uris)
-    }
-
     const CB: &str = "https://a.example/cb";
+    const ISS: &str = "https://op.example";
 
     fn params(q: &str) -> Params {
         Params::parse(q, b"").unwrap()
@@ -179,7 +322,8 @@ mod tests {
         }
     }
 
-    fn redirected_error(a: &Answer) -> String {
+    /// The `error` sent back to the client.
+    fn sent_error(a: &Answer) -> String {
         let View::Redirect { location, .. } = &a.view else {
             panic!("a redirect")
         };
@@ -191,19 +335,27 @@ mod tests {
             .into_owned()
     }
 
+    /// `check_request` for `q` with the test client.
+    fn check(q: &str, public: bool) -> Result<AuthRequest, Box<Answer>> {
+        check_request(&params(q), test_client(public, &[CB]), CB.into(), true, ISS)
+    }
+
+    fn error_of(q: &str, public: bool) -> String {
+        sent_error(&check(q, public).unwrap_err())
+    }
+
     #[test]
     fn an_unknown_disabled_or_unregistered_target_shows_a_page_and_never_redirects() {
         let p = params("client_id=c&redirect_uri=https%3A%2F%2Fevil.example%2Fcb");
         assert_eq!(
-            status_of(&check_client(&p, Some(client(false, &[CB]))).unwrap_err()),
+            status_of(&check_client(&p, Some(test_client(false, &[CB]))).unwrap_err()),
             400
         );
         assert_eq!(status_of(&check_client(&p, None).unwrap_err()), 400);
-        let mut disabled = client(false, &[CB]);
+        let mut disabled = test_client(false, &[CB]);
         disabled.disabled = true;
-        let p = params("client_id=c");
         assert_eq!(
-            status_of(&check_client(&p, Some(disabled)).unwrap_err()),
+            status_of(&check_client(&params("client_id=c"), Some(disabled)).unwrap_err()),
             400
         );
         assert_eq!(
@@ -213,93 +365,146 @@ mod tests {
     }
 
     #[test]
+    fn an_unsupported_response_mode_is_a_page_not_a_redirect() {
+        let p = params("client_id=c&response_mode=fragment");
+        assert_eq!(
+            status_of(&check_client(&p, Some(test_client(false, &[CB]))).unwrap_err()),
+            400
+        );
+        let p = params("client_id=c&response_mode=form_post");
+        assert!(check_client(&p, Some(test_client(false, &[CB]))).is_ok());
+    }
+
+    #[test]
     fn the_redirect_uri_may_be_omitted_only_when_one_is_registered() {
         let (_, uri, given) =
-            check_client(&params("client_id=c"), Some(client(false, &[CB]))).unwrap();
+            check_client(&params("client_id=c"), Some(test_client(false, &[CB]))).unwrap();
         assert_eq!((uri.as_str(), given), (CB, false));
-        let two = client(false, &[CB, "https://a.example/x"]);
+        let two = test_client(false, &[CB, "https://a.example/x"]);
         assert!(check_client(&params("client_id=c"), Some(two)).is_err());
     }
 
     #[test]
     fn response_type_code_in_any_case_and_nothing_else() {
-        let ok = check_request(
-            &params("response_type=CODE"),
-            client(false, &[CB]),
-            CB.into(),
-            true,
+        assert!(check("response_type=CODE", false).is_ok());
+        assert_eq!(
+            error_of("response_type=token&state=s", false),
+            "unsupported_response_type"
         );
-        assert!(ok.is_ok());
-        let e = check_request(
-            &params("response_type=token&state=s"),
-            client(false, &[CB]),
-            CB.into(),
-            true,
-        )
-        .unwrap_err();
-        assert_eq!(redirected_error(&e), "unsupported_response_type");
-        let e = check_request(&params(""), client(false, &[CB]), CB.into(), true).unwrap_err();
-        assert_eq!(redirected_error(&e), "invalid_request");
+        assert_eq!(error_of("", false), "invalid_request");
     }
 
     #[test]
-    fn scopes_default_and_are_bounded_by_the_client() {
-        let r = check_request(
-            &params("response_type=code"),
-            client(false, &[CB]),
-            CB.into(),
-            true,
-        )
-        .unwrap();
-        assert_eq!(r.scopes, vec!["read".to_string()]);
-        let e = check_request(
-            &params("response_type=code&scope=admin"),
-            client(false, &[CB]),
-            CB.into(),
-            true,
-        )
-        .unwrap_err();
-        assert_eq!(redirected_error(&e), "invalid_scope");
+    fn scopes_default_and_are_bounded_by_the_client_but_openid_scopes_are_everyones() {
+        assert_eq!(check("response_type=code", false).unwrap().scopes, ["read"]);
+        assert_eq!(
+            error_of("response_type=code&scope=admin", false),
+            "invalid_scope"
+        );
+        let r = check("response_type=code&scope=openid+email+read", false).unwrap();
+        assert_eq!(r.scopes, ["email", "openid", "read"]);
+        let r = check("response_type=code&scope=openid+offline_access", false).unwrap();
+        assert_eq!(r.scopes, ["openid"], "no refresh grant, no offline access");
     }
 
     #[test]
     fn pkce_is_s256_only_and_required_of_public_clients() {
         let ch = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-        let q = format!("response_type=code&code_challenge={ch}&code_challenge_method=S256");
-        assert!(check_request(&params(&q), client(true, &[CB]), CB.into(), true).is_ok());
-        let plain = format!("response_type=code&code_challenge={ch}&code_challenge_method=plain");
-        let e = check_request(&params(&plain), client(false, &[CB]), CB.into(), true).unwrap_err();
-        assert_eq!(redirected_error(&e), "invalid_request");
-        let e = check_request(
-            &params("response_type=code"),
-            client(true, &[CB]),
-            CB.into(),
-            true,
+        assert!(check(
+            &format!("response_type=code&code_challenge={ch}&code_challenge_method=S256"),
+            true
         )
-        .unwrap_err();
-        assert_eq!(redirected_error(&e), "invalid_request");
+        .is_ok());
+        let plain = format!("response_type=code&code_challenge={ch}&code_challenge_method=plain");
+        assert_eq!(error_of(&plain, false), "invalid_request");
+        assert_eq!(error_of("response_type=code", true), "invalid_request");
     }
 
     #[test]
     fn a_client_without_the_code_grant_is_unauthorized_client() {
-        let mut c = client(false, &[CB]);
+        let mut c = test_client(false, &[CB]);
         c.grants = vec!["password".into()];
-        let e = check_request(&params("response_type=code"), c, CB.into(), true).unwrap_err();
-        assert_eq!(redirected_error(&e), "unauthorized_client");
+        let e = check_request(&params("response_type=code"), c, CB.into(), true, ISS).unwrap_err();
+        assert_eq!(sent_error(&e), "unauthorized_client");
     }
 
     #[test]
-    fn the_echoed_fields_rebuild_the_authorize_url() {
-        let r = check_request(
-            &params("response_type=code&state=a%20b&x=1"),
-            client(false, &[CB]),
+    fn request_objects_and_registration_are_refused_by_name() {
+        for (p, e) in [
+            ("request=eyJ", "request_not_supported"),
+            ("request_uri=https%3A%2F%2Fx", "request_uri_not_supported"),
+            ("registration=%7B%7D", "registration_not_supported"),
+        ] {
+            assert_eq!(error_of(&format!("response_type=code&{p}"), false), e);
+        }
+    }
+
+    #[test]
+    fn prompt_none_stands_alone_and_max_age_is_seconds() {
+        assert_eq!(
+            Prompt::parse(Some("login consent")).unwrap(),
+            Prompt {
+                none: false,
+                login: true,
+                consent: true
+            }
+        );
+        assert!(Prompt::parse(Some("none login")).is_err());
+        assert_eq!(Prompt::parse(Some("unknown")).unwrap(), Prompt::default());
+        assert_eq!(
+            error_of("response_type=code&prompt=none+consent", false),
+            "invalid_request"
+        );
+        assert_eq!(
+            error_of("response_type=code&max_age=-1", false),
+            "invalid_request"
+        );
+        assert_eq!(
+            check("response_type=code&max_age=0", false)
+                .unwrap()
+                .max_age,
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn resources_must_be_registered_absolute_uris() {
+        let mut c = test_client(false, &[CB]);
+        c.resources = vec!["https://api.example".into()];
+        let ok = check_request(
+            &params("response_type=code&resource=https%3A%2F%2Fapi.example"),
+            c.clone(),
             CB.into(),
             true,
+            ISS,
+        );
+        assert_eq!(ok.unwrap().resources, ["https://api.example"]);
+        for r in [
+            "https%3A%2F%2Fother.example",
+            "relative",
+            "https%3A%2F%2Fapi.example%23f",
+        ] {
+            let e = check_request(
+                &params(&format!("response_type=code&resource={r}")),
+                c.clone(),
+                CB.into(),
+                true,
+                ISS,
+            );
+            assert_eq!(sent_error(&e.unwrap_err()), "invalid_target", "{r}");
+        }
+    }
+
+    #[test]
+    fn after_sign_in_the_url_drops_only_the_prompt_to_sign_in() {
+        let r = check(
+            "response_type=code&state=a%20b&x=1&prompt=login+consent&max_age=0",
+            false,
         )
         .unwrap();
         assert_eq!(
-            r.self_url("/oauth/authorize"),
-            "/oauth/authorize?response_type=code&state=a+b"
+            r.url_after_login("/oauth/authorize"),
+            "/oauth/authorize?response_type=code&state=a+b&prompt=consent&max_age=0"
         );
     }
 }

@@ -35,8 +35,9 @@ pub use grants::Replaced;
 pub use legacy::{CodeItem, Consumed, TokenItem};
 pub use metrics::RoundTrips;
 pub use models::{
-    normalize_email, AccessSlot, Client, CodeState, Grant, GrantItem, KeySecret, KeySecretsItem,
-    KeySetItem, RefreshSlot, Session, SigningKey, UsedRefresh, User, DEFAULT_TENANT,
+    normalize_email, AccessSlot, AccessTokenFormat, Client, CodeState, Grant, GrantItem, KeySecret,
+    KeySecretsItem, KeySetItem, RefreshSlot, Session, SigningKey, UsedRefresh, User,
+    DEFAULT_TENANT,
 };
 pub use pk::{access_key, code_key, grant_key, refresh_key, session_key};
 pub use schema::FAMILY_INDEX;

@@ -32,9 +32,29 @@ pub struct Client {
     /// default, `Some(0)` = no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_grant_ttl: Option<i64>,
+    /// What its access tokens are: opaque (the default) or RFC 9068 JWTs.
+    #[serde(default)]
+    pub access_token_format: AccessTokenFormat,
+    /// Where RP-initiated logout may send the browser back to (exact match).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// The resources (RFC 8707) its tokens may be for: their audiences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
     #[serde(default)]
     pub disabled: bool,
     pub created_at: i64,
+}
+
+/// The form of a client's access tokens.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessTokenFormat {
+    /// `{grant id}.{secret}`, meaningful only to us (userinfo, introspection).
+    #[default]
+    Opaque,
+    /// An RFC 9068 JWT an API can validate by itself.
+    Jwt,
 }
 
 impl Client {
@@ -89,6 +109,12 @@ pub struct Session {
     /// is read ([`crate::crypto::csrf_token`]); never stored.
     #[serde(skip)]
     pub csrf: String,
+    /// The session's id in ID tokens (`sid`): not the cookie, not a secret.
+    #[serde(default)]
+    pub sid: String,
+    /// When the user signed in (OpenID Connect `auth_time`).
+    #[serde(default)]
+    pub auth_time: i64,
     pub expires_at: i64,
 }
 
@@ -107,6 +133,22 @@ pub struct Grant {
     /// The user's claims (JSON object text) for userinfo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<String>,
+    /// When the user signed in for this grant (OpenID Connect `auth_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    /// The browser session the grant came from (`sid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// The authorization request's `nonce`, for the code's ID token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// The resources (RFC 8707) granted: the access tokens' audiences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// Claims the client asked for by name in the ID token (the `claims`
+    /// parameter's `id_token` member, OpenID Connect Core §5.5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub id_token_claims: Vec<String>,
 }
 
 /// A grant: one item per authorization (a code and the tokens issued from it,
@@ -212,6 +254,9 @@ pub(crate) fn test_client(public: bool, redirect_uris: &[&str]) -> Client {
         access_ttl: None,
         refresh_ttl: None,
         max_grant_ttl: None,
+        access_token_format: AccessTokenFormat::Opaque,
+        post_logout_redirect_uris: vec![],
+        resources: vec![],
         disabled: false,
         created_at: 0,
     }

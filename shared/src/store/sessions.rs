@@ -15,3 +15,10 @@ impl Store {
         self.get_live(&session_key(cookie), now).await
     }
 }
+
+impl Store {
+    /// Ends a session (logout).
+    pub async fn delete_session(&self, cookie: &str) -> Result<(), StoreError> {
+        self.delete(&session_key(cookie)).await
+    }
+}

@@ -1,13 +1,14 @@
 //! RFC 6749 §4.1.3 with RFC 7636 (PKCE) and RFC 9700 §4.14 (a replayed code
 //! revokes its grant).
 
-use super::issue::{grant_end, mint, Request, TokenResponse};
+use super::issue::{audience, grant_end, mint, IdToken, Request, TokenResponse};
 use super::redeem::{commit, read, Step};
 use super::{legacy, GrantType, TokenRequest};
 use crate::credential::{self, Shape};
 use crate::crypto;
 use crate::error::OAuthError;
 use crate::grant::{self, CodeUse};
+use crate::oidc::{self, OFFLINE_ACCESS};
 use crate::state::State;
 use crate::store::{Client, CodeState};
 
@@ -28,6 +29,8 @@ pub(super) async fn grant(
     };
     let (client, item) = read(state, &req.client, grant_id, GrantType::AuthorizationCode).await?;
     let item = item.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
+    let audience = audience(state, &client, &item.grant.resources, req.params)?;
+    let is_oidc = oidc::is_oidc(&item.grant.scope);
     let minted = mint(
         state,
         &client,
@@ -35,11 +38,19 @@ pub(super) async fn grant(
             grant_id,
             grant: &item.grant,
             scope: &item.grant.scope,
-            with_refresh: true,
+            audience: &audience,
+            // OpenID Connect Core §11: a refresh token only with offline access.
+            with_refresh: !is_oidc || item.grant.scope.iter().any(|s| s == OFFLINE_ACCESS),
             ends_at: item.ends_at.or(grant_end(state, &client, now)),
+            id_token: if is_oidc {
+                IdToken::ForCode
+            } else {
+                IdToken::No
+            },
         },
         now,
-    );
+    )
+    .await?;
     let hash = credential::digest(code);
     commit(
         state,

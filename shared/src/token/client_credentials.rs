@@ -27,10 +27,17 @@ pub(super) async fn grant(
         &client.scopes,
         &client.default_scopes,
     )?;
+    let audience = super::issue::audience(state, client, &[], req.params)?;
     let grant = Grant {
         scope: scopes,
+        resources: req
+            .params
+            .get_all("resource")
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
         ..Grant::default()
     };
     let (id, scope) = (crate::credential::new_grant_id(), grant.scope.clone());
-    new_grant(state, client, &id, grant, &scope, false, now).await
+    new_grant(state, client, &id, grant, &scope, &audience, false, now).await
 }

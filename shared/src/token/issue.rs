@@ -1,15 +1,23 @@
-//! Minting a grant step's tokens and the response (RFC 6749 §5.1). The tokens
-//! are written by the caller, as part of the grant item's new state.
+//! Minting a grant step's tokens and the response (RFC 6749 §5.1): the access
+//! token, opaque or an RFC 9068 JWT; the refresh token; and for an OpenID
+//! Connect grant the ID token (Core §3.1.3.3, §12.2). The tokens are written by
+//! the caller, as part of the grant item's new state.
 
 use super::GrantType;
 use crate::credential;
+use crate::error::{ErrorCode, OAuthError};
 use crate::grant::Issued;
+use crate::jwt::{ACCESS_TOKEN_TYP, ID_TOKEN_TYP};
+use crate::oidc::{self, IdTokenInput};
+use crate::params::Params;
 use crate::scope;
 use crate::state::State;
-use crate::store::{AccessSlot, Client, Grant, RefreshSlot};
+use crate::store::{AccessSlot, AccessTokenFormat, Client, Grant, RefreshSlot};
 use serde::Serialize;
+use serde_json::{json, Value};
 
-/// A successful token response (RFC 6749 §5.1), plus Cloud BOT's `username`.
+/// A successful token response (RFC 6749 §5.1), plus Cloud BOT's `username`
+/// and OpenID Connect's `id_token`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TokenResponse {
     pub access_token: String,
@@ -19,6 +27,8 @@ pub struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
 }
@@ -37,10 +47,51 @@ pub(super) fn grant_end(state: &State, client: &Client, now: i64) -> Option<i64>
     lifetime(client.max_grant_ttl, state.config.max_grant_ttl).map(|t| now + t)
 }
 
-/// What a grant step issues: its stored form and the response.
-pub(super) struct Minted {
-    pub issued: Issued,
-    pub response: TokenResponse,
+/// The access token's audience (RFC 8707 §2.2, RFC 9068 §3): the `resource`s
+/// the token request names, which must be among those granted (or, for a grant
+/// without any, the client's); without one, what was granted, else every
+/// resource the client registered, else the deployment's default audience.
+pub(super) fn audience(
+    state: &State,
+    client: &Client,
+    granted: &[String],
+    params: &Params,
+) -> Result<Vec<String>, OAuthError> {
+    let asked = params.get_all("resource");
+    let allowed = if granted.is_empty() {
+        &client.resources
+    } else {
+        granted
+    };
+    if let Some(bad) = asked.iter().find(|r| !allowed.iter().any(|a| a == *r)) {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidTarget,
+            format!(
+                "resource {} is not granted to this client",
+                bad.chars().take(200).collect::<String>()
+            ),
+        ));
+    }
+    Ok(if !asked.is_empty() {
+        asked.into_iter().map(str::to_string).collect()
+    } else if !granted.is_empty() {
+        granted.to_vec()
+    } else if !client.resources.is_empty() {
+        client.resources.clone()
+    } else {
+        vec![state.config.default_audience.clone()]
+    })
+}
+
+/// Whether an ID token comes with the tokens, and with `nonce`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum IdToken {
+    /// Not an OpenID Connect grant, or no user.
+    No,
+    /// The code's ID token (`nonce` included).
+    ForCode,
+    /// A refresh's (§12.2: no `nonce`).
+    ForRefresh,
 }
 
 /// What the new tokens are for.
@@ -49,19 +100,70 @@ pub(super) struct Request<'a> {
     pub grant: &'a Grant,
     /// The access token's scope: the grant's, or narrower on a refresh.
     pub scope: &'a [String],
+    /// The access token's audience.
+    pub audience: &'a [String],
     /// Whether a refresh token comes too (when the client has that grant).
     pub with_refresh: bool,
     /// The grant's end, which no refresh token outlives.
     pub ends_at: Option<i64>,
+    pub id_token: IdToken,
 }
 
-/// New tokens for a grant step.
-pub(super) fn mint(state: &State, client: &Client, req: Request<'_>, now: i64) -> Minted {
-    let access = credential::mint(req.grant_id);
-    let access_ttl = lifetime(client.access_ttl, state.config.access_ttl);
+/// What a grant step issues: its stored form and the response.
+pub(super) struct Minted {
+    pub issued: Issued,
+    pub response: TokenResponse,
+}
+
+/// A JSON claim of one audience as a string, of several as an array (RFC 7519 §4.1.3).
+fn aud_claim(audience: &[String]) -> Value {
+    match audience {
+        [one] => json!(one),
+        many => json!(many),
+    }
+}
+
+/// New tokens for a grant step. A JWT access token and an ID token are signed
+/// here (no DynamoDB request: the keys are cached).
+pub(super) async fn mint(
+    state: &State,
+    client: &Client,
+    req: Request<'_>,
+    now: i64,
+) -> Result<Minted, OAuthError> {
+    let jwt = client.access_token_format == AccessTokenFormat::Jwt;
+    let default_ttl = if jwt {
+        state.config.jwt_access_ttl
+    } else {
+        state.config.access_ttl
+    };
+    let access_ttl = lifetime(client.access_ttl, default_ttl);
+    // The credential itself (opaque), or the JWT's `jti` (both name the grant).
+    let id = credential::mint(req.grant_id);
+    let access = if jwt {
+        let mut claims = json!({
+            "iss": state.config.issuer,
+            "sub": req.grant.sub.as_deref().unwrap_or(&client.client_id),
+            "aud": aud_claim(req.audience),
+            "client_id": client.client_id,
+            "iat": now,
+            "exp": now + access_ttl.unwrap_or(state.config.jwt_access_ttl),
+            "jti": id,
+            "scope": scope::join(req.scope),
+        });
+        if let Some(t) = req.grant.auth_time {
+            claims["auth_time"] = json!(t);
+        }
+        state
+            .keys
+            .sign(&state.store, ACCESS_TOKEN_TYP, &claims, now)
+            .await?
+    } else {
+        id.clone()
+    };
     let narrowed = req.scope != req.grant.scope.as_slice();
     let access_slot = AccessSlot {
-        hash: credential::digest(&access),
+        hash: credential::digest(&id),
         iat: now,
         exp: access_ttl.map(|t| now + t),
         scope: narrowed.then(|| req.scope.to_vec()),
@@ -78,7 +180,28 @@ pub(super) fn mint(state: &State, client: &Client, req: Request<'_>, now: i64) -
             },
         }
     });
-    Minted {
+    let id_token = match (req.id_token, &req.grant.sub) {
+        (IdToken::No, _) | (_, None) => None,
+        (mode, Some(sub)) => {
+            let claims = oidc::id_token_claims(IdTokenInput {
+                issuer: &state.config.issuer,
+                client_id: &client.client_id,
+                sub,
+                grant: req.grant,
+                now,
+                ttl: state.config.id_token_ttl,
+                access_token: &access,
+                with_nonce: mode == IdToken::ForCode,
+            });
+            Some(
+                state
+                    .keys
+                    .sign(&state.store, ID_TOKEN_TYP, &claims, now)
+                    .await?,
+            )
+        }
+    };
+    Ok(Minted {
         issued: Issued {
             access: access_slot,
             refresh: refresh_slot,
@@ -89,9 +212,10 @@ pub(super) fn mint(state: &State, client: &Client, req: Request<'_>, now: i64) -
             expires_in: access_ttl,
             refresh_token: refresh,
             scope: scope::join(req.scope),
+            id_token,
             username: req.grant.username.clone(),
         },
-    }
+    })
 }
 
 #[cfg(test)]
@@ -104,5 +228,11 @@ mod tests {
         assert_eq!(lifetime(None, 3600), Some(3600));
         assert_eq!(lifetime(Some(31536000), 3600), Some(31536000));
         assert_eq!(lifetime(None, 0), None, "a deployment default of 0 too");
+    }
+
+    #[test]
+    fn one_audience_is_a_string_several_an_array() {
+        assert_eq!(aud_claim(&["a".into()]), json!("a"));
+        assert_eq!(aud_claim(&["a".into(), "b".into()]), json!(["a", "b"]));
     }
 }

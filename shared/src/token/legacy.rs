@@ -60,7 +60,18 @@ pub(super) async fn authorization_code(
     check_redirect_uri(&client, &as_code, req.params.get("redirect_uri"))?;
     check_pkce(&client, &as_code, req.params.get("code_verifier"))?;
     let scope = item.grant.scope.clone();
-    new_grant(state, &client, &item.family, item.grant, &scope, true, now).await
+    let audience = super::issue::audience(state, &client, &[], req.params)?;
+    new_grant(
+        state,
+        &client,
+        &item.family,
+        item.grant,
+        &scope,
+        &audience,
+        true,
+        now,
+    )
+    .await
 }
 
 pub(super) async fn refresh_token(
@@ -95,5 +106,16 @@ pub(super) async fn refresh_token(
         Consumed::Invalid => return Err(OAuthError::invalid_grant(refresh_token::INVALID)),
     };
     let scope = scope::narrow(req.params.get("scope"), &item.grant.scope)?;
-    new_grant(state, &client, &item.family, item.grant, &scope, true, now).await
+    let audience = super::issue::audience(state, &client, &[], req.params)?;
+    new_grant(
+        state,
+        &client,
+        &item.family,
+        item.grant,
+        &scope,
+        &audience,
+        true,
+        now,
+    )
+    .await
 }

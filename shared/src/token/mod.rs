@@ -84,12 +84,14 @@ pub async fn exchange(
 /// A grant item that starts with this request's tokens, no code: a password
 /// or client-credentials grant (under a new id), or a legacy family continuing
 /// (under its own id; a revoked family's marker there refuses it).
+#[allow(clippy::too_many_arguments)]
 async fn new_grant(
     state: &State,
     client: &Client,
     grant_id: &str,
     grant: Grant,
     scope: &[String],
+    audience: &[String],
     with_refresh: bool,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
@@ -101,11 +103,14 @@ async fn new_grant(
             grant_id,
             grant: &grant,
             scope,
+            audience,
             with_refresh,
             ends_at,
+            id_token: issue::IdToken::No,
         },
         now,
-    );
+    )
+    .await?;
     let Issued { access, refresh } = minted.issued;
     let mut item = GrantItem {
         pk: grant_key(grant_id),

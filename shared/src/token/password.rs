@@ -45,6 +45,12 @@ pub(super) async fn grant(
     let client = authenticate(client?.as_ref(), &req.client)?.clone();
     require_grant(&client, GrantType::Password)?;
     let scopes = scope::resolve(params.get("scope"), &client.scopes, &client.default_scopes)?;
+    let audience = super::issue::audience(state, &client, &[], params)?;
+    let resources = params
+        .get_all("resource")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let checked = check_password(state, &tenant, username, password, user?, failures?, now).await?;
     let user = match checked {
         PasswordCheck::Ok(u) => u,
@@ -59,9 +65,11 @@ pub(super) async fn grant(
         username: Some(user.email),
         tenant: Some(user.tenant),
         claims: Some(user.claims),
+        resources,
+        ..Grant::default()
     };
     let (id, scope) = (crate::credential::new_grant_id(), grant.scope.clone());
-    new_grant(state, &client, &id, grant, &scope, true, now).await
+    new_grant(state, &client, &id, grant, &scope, &audience, true, now).await
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 //! token: the grant, and so the new refresh token, keep the original scope
 //! (RFC 6749 §6: "MUST be identical").
 
-use super::issue::{mint, Request, TokenResponse};
+use super::issue::{audience, mint, IdToken, Request, TokenResponse};
 use super::redeem::{commit, read, Step};
 use super::{legacy, GrantType, TokenRequest};
 use crate::credential::{self, Shape};
 use crate::error::OAuthError;
 use crate::grant::{self, RefreshUse};
+use crate::oidc;
 use crate::scope;
 use crate::state::State;
 
@@ -32,6 +33,8 @@ pub(super) async fn grant(
     let (client, item) = read(state, &req.client, grant_id, GrantType::RefreshToken).await?;
     let item = item.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
     let access_scope = scope::narrow(req.params.get("scope"), &item.grant.scope)?;
+    let audience = audience(state, &client, &item.grant.resources, req.params)?;
+    let is_oidc = oidc::is_oidc(&item.grant.scope);
     let minted = mint(
         state,
         &client,
@@ -39,11 +42,18 @@ pub(super) async fn grant(
             grant_id,
             grant: &item.grant,
             scope: &access_scope,
+            audience: &audience,
             with_refresh: true,
             ends_at: item.ends_at,
+            id_token: if is_oidc {
+                IdToken::ForRefresh
+            } else {
+                IdToken::No
+            },
         },
         now,
-    );
+    )
+    .await?;
     let hash = credential::digest(token);
     let grace = state.config.refresh_grace;
     commit(state, &client, item, REPLAYED, now, |current| {

@@ -1,9 +1,13 @@
-//! Registration of clients and users: the admin CLI's rules, shared with tests.
+//! Registration of clients and users, and the signing keys: the admin CLI's
+//! rules, shared with tests.
+
+#[cfg(feature = "signing")]
+pub mod keys;
 
 use crate::crypto;
 use crate::error::StoreError;
 use crate::grant_type::GrantType;
-use crate::store::{self, Client, Store, User};
+use crate::store::{self, AccessTokenFormat, Client, Store, User};
 use crate::tenant;
 
 /// What `oauthctl client create` asks for.
@@ -21,6 +25,10 @@ pub struct NewClient {
     pub access_ttl: Option<i64>,
     pub refresh_ttl: Option<i64>,
     pub max_grant_ttl: Option<i64>,
+    pub access_token_format: AccessTokenFormat,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// RFC 8707 resources its tokens may be for.
+    pub resources: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -51,7 +59,7 @@ impl From<StoreError> for AdminError {
     }
 }
 
-fn invalid(m: impl Into<String>) -> AdminError {
+pub(crate) fn invalid(m: impl Into<String>) -> AdminError {
     AdminError::Invalid(m.into())
 }
 
@@ -112,6 +120,28 @@ pub async fn create_client(
             "the authorization_code grant needs at least one --redirect-uri",
         ));
     }
+    if let Some(bad) = new
+        .post_logout_redirect_uris
+        .iter()
+        .find(|u| !valid_redirect_uri(u))
+    {
+        return Err(invalid(format!(
+            "post-logout redirect URI {bad:?} must be an absolute URL without a fragment"
+        )));
+    }
+    if let Some(bad) = new.resources.iter().find(|u| !valid_redirect_uri(u)) {
+        return Err(invalid(format!(
+            "resource {bad:?} must be an absolute URI without a fragment (RFC 8707)"
+        )));
+    }
+    let max = crate::config::MAX_SIGNED_TTL;
+    if new.access_token_format == AccessTokenFormat::Jwt
+        && !new.access_ttl.is_none_or(|t| (1..=max).contains(&t))
+    {
+        return Err(invalid(format!(
+            "a jwt client's access tokens must expire, within {max} seconds: an API that validates them sees a revocation only then"
+        )));
+    }
     for ttl in [new.access_ttl, new.refresh_ttl, new.max_grant_ttl]
         .into_iter()
         .flatten()
@@ -135,6 +165,9 @@ pub async fn create_client(
         access_ttl: new.access_ttl,
         refresh_ttl: new.refresh_ttl,
         max_grant_ttl: new.max_grant_ttl,
+        access_token_format: new.access_token_format,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        resources: new.resources,
         disabled: false,
         created_at: now,
     };
