@@ -62,7 +62,7 @@ enum TableCmd {
 #[derive(Subcommand)]
 enum ClientCmd {
     /// Register a client; prints its id and (once) its secret.
-    Create(ClientCreate),
+    Create(Box<ClientCreate>),
     /// Replace a confidential client's secret; prints the new one.
     RotateSecret {
         #[arg(long)]
