@@ -1,4 +1,3 @@
-#![recursion_limit = "256"]
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
 
 use oauth_tests::*;

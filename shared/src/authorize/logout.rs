@@ -39,7 +39,7 @@ pub async fn handle(state: &State, input: LogoutInput, now: i64) -> Answer {
         Ok(p) => p,
         Err(e) => return invalid(&e.description),
     };
-    match run(state, params, &input, now).await {
+    match Box::pin(run(state, params, &input, now)).await {
         Ok(a) => a,
         Err(e) => super::failure_page(e),
     }

@@ -162,7 +162,8 @@ pub async fn handle(state: &State, input: Input, now: i64) -> Answer {
         Err(e) => return error_page(400, "Invalid request", e.description.clone()),
     };
     let client_id = params.get("client_id").map(str::to_string);
-    let mut answer = match flow::run(state, params, &input, now).await {
+    // Boxed: the flow's future is deep, and callers' futures stay small.
+    let mut answer = match Box::pin(flow::run(state, params, &input, now)).await {
         Ok(a) => a,
         Err(e) => failure_page(e),
     };

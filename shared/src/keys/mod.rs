@@ -112,7 +112,8 @@ impl Keys {
     ) -> Result<String, crate::OAuthError> {
         #[cfg(feature = "signing")]
         if let Some(signer) = &self.signer {
-            return Ok(signer.sign(self, store, typ, claims, now).await?);
+            // Boxed: key creation and KMS make a deep future.
+            return Ok(Box::pin(signer.sign(self, store, typ, claims, now)).await?);
         }
         let _ = (store, typ, claims, now);
         Err(crate::OAuthError::server_error()

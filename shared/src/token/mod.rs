@@ -73,11 +73,12 @@ pub async fn exchange(
     req: &TokenRequest<'_>,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
+    // Each grant's future boxed: the handler's stays small whatever the grant.
     match req.grant_type {
-        GrantType::AuthorizationCode => authorization_code::grant(state, req, now).await,
-        GrantType::RefreshToken => refresh_token::grant(state, req, now).await,
-        GrantType::Password => password::grant(state, req, now).await,
-        GrantType::ClientCredentials => client_credentials::grant(state, req, now).await,
+        GrantType::AuthorizationCode => Box::pin(authorization_code::grant(state, req, now)).await,
+        GrantType::RefreshToken => Box::pin(refresh_token::grant(state, req, now)).await,
+        GrantType::Password => Box::pin(password::grant(state, req, now)).await,
+        GrantType::ClientCredentials => Box::pin(client_credentials::grant(state, req, now)).await,
     }
 }
 
