@@ -59,6 +59,8 @@ local_aws_env() { # moto_port
     export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
     export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
     export AWS_EC2_METADATA_DISABLED=true
+    # The local KMS key that encrypts signing keys (`oauthctl table create` makes it).
+    export KMS_KEY_ID=${KMS_KEY_ID:-alias/oauth-local}
 }
 
 start_moto() { # port logfile

@@ -11,8 +11,9 @@ local_aws_env "$MOTO_PORT"
 start_moto "$MOTO_PORT" test-output/moto.log
 
 log "cfn-lint and sam validate --lint (offline)"
-cfn-lint infra/template.yaml
+cfn-lint infra/template.yaml infra/examples/protected-api.yaml
 SAM_CLI_TELEMETRY=0 sam validate --lint --region us-east-1 --config-file infra/samconfig.toml
+SAM_CLI_TELEMETRY=0 sam validate --lint --region us-east-1 -t infra/examples/protected-api.yaml
 
 log "cargo test (unit tests and in-process handler tests against moto)"
 cargo test --workspace -- --test-threads 4
@@ -27,11 +28,11 @@ cargo build --quiet --workspace
 start_watch "$PORT" test-output/watch.log
 export OAUTH_BASE="$ISSUER" OAUTHCTL="$ROOT/target/debug/oauthctl" TEST_OUTPUT="$ROOT/test-output"
 
-log "pytest: seed documents replayed, routes, template, requests-oauthlib, Authlib, Ruby oauth2"
+log "pytest: seed documents replayed, routes, template, requests-oauthlib, Authlib (OAuth, OIDC), PyJWT, Ruby oauth2"
 python -m pytest -q tests/e2e
 
-log "the Rust oauth2 crate as a client"
-cargo test --quiet -p oauth-tests --test oauth2_crate -- --ignored
+log "the Rust oauth2 and openidconnect crates as clients"
+cargo test --quiet -p oauth-tests --test oauth2_crate --test openidconnect_crate -- --ignored
 
 log "schemathesis against openapi.yaml (positive and negative data, bounded examples)"
 st_secret=$(oauthctl client create --name schemathesis --id st-client --redirect-uri http://127.0.0.1:1/cb \
@@ -39,5 +40,5 @@ st_secret=$(oauthctl client create --name schemathesis --id st-client --redirect
     python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
 bash infra/schemathesis.sh "$ISSUER" "st-client:$st_secret"
 
-log "a real browser: Debian Chromium driven by playwright-core"
-(cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent; } && node --test)
+log "a real browser: Debian Chromium driven by playwright-core; openid-client as a relying party"
+(cd tests/browser && { [ -d node_modules/openid-client ] || npm ci --no-audit --no-fund --silent; } && node --test)

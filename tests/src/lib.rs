@@ -9,6 +9,8 @@ use shared::store::{Client, Store};
 use shared::{Config, State};
 use std::collections::BTreeMap;
 
+pub mod stack;
+
 /// The KMS key (moto's) that encrypts the tests' signing keys.
 pub const KMS_ALIAS: &str = "alias/oauth-tests";
 

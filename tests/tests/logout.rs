@@ -127,6 +127,7 @@ async fn nothing_is_an_open_redirect() {
             ("id_token_hint", id_token.as_str()),
         ],
         vec![("id_token_hint", "not.a.token")],
+        vec![("action", "something")],
     ] {
         let r = browser.get(&env, &logout_url(&pairs)).await;
         assert_eq!(r.status(), 400, "{pairs:?}");

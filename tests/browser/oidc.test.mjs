@@ -1,0 +1,142 @@
+// openid-client 6 (panva) as a relying party of the local stack, through its own
+// API: discovery from the issuer, ID-token signatures verified against the JWKS
+// (enableNonRepudiationChecks), PKCE, nonce, state, RFC 9207 iss, userinfo,
+// refresh, RP-initiated logout, and the form-post response mode. A real browser
+// (Debian Chromium by playwright-core) signs in, with scripts on and off.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import * as client from 'openid-client';
+
+const BASE = process.env.OAUTH_BASE ?? 'http://127.0.0.1:9000';
+const OAUTHCTL = process.env.OAUTHCTL ?? 'target/debug/oauthctl';
+const ctl = (...args) => JSON.parse(execFileSync(OAUTHCTL, args, { encoding: 'utf8' }));
+const rand = () => Math.random().toString(36).slice(2, 10);
+
+let server, origin, browser, config, clientId;
+const email = `rp-${rand()}@example.com`;
+const password = 'rp-password-1';
+const received = []; // requests the client's callback received
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      received.push({ method: req.method, url: `${origin}${req.url}`, body });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>Relying party</title><h1>Relying party</h1>');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  clientId = `rp-${rand()}`;
+  const secret = ctl('client', 'create', '--name', 'Node RP', '--id', clientId,
+    '--redirect-uri', `${origin}/cb`, '--post-logout-redirect-uri', `${origin}/bye`,
+    '--scope', 'read', '--grant', 'authorization_code', '--grant', 'refresh_token').client_secret;
+  ctl('user', 'create', '--email', email, '--password', password,
+    '--claims', JSON.stringify({ name: 'Grace Hopper', given_name: 'Grace', email_verified: true }));
+  config = await client.discovery(new URL(BASE), clientId, secret, client.ClientSecretBasic(), {
+    execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function signIn(page) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('code flow with PKCE and nonce: a verified ID token, userinfo, refresh, logout', async () => {
+  const meta = config.serverMetadata();
+  assert.equal(meta.issuer, BASE);
+  assert.equal(meta.authorization_response_iss_parameter_supported, true);
+  const verifier = client.randomPKCECodeVerifier();
+  const nonce = client.randomNonce();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: `${origin}/cb`, scope: 'openid profile email offline_access',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    nonce, state,
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url.href);
+  await signIn(page);
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL(`${origin}/cb**`);
+  const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), {
+    pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state, idTokenExpected: true,
+  });
+  const claims = tokens.claims();
+  assert.equal(claims.iss, BASE);
+  assert.equal(claims.aud, clientId);
+  assert.ok(claims.sub && claims.sub !== email);
+  assert.ok(tokens.refresh_token, 'offline_access consented: a refresh token');
+  const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+  assert.equal(info.email, email);
+  assert.equal(info.email_verified, true);
+  assert.equal(info.name, 'Grace Hopper');
+
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+  assert.equal(refreshed.claims().sub, claims.sub);
+  assert.equal(refreshed.claims().auth_time, claims.auth_time);
+  assert.notEqual(refreshed.access_token, tokens.access_token);
+
+  const logout = client.buildEndSessionUrl(config, {
+    id_token_hint: tokens.id_token, post_logout_redirect_uri: `${origin}/bye`, state: 'bye-state',
+  });
+  await page.goto(logout.href);
+  await page.waitForURL(`${origin}/bye**`);
+  assert.equal(new URL(page.url()).searchParams.get('state'), 'bye-state');
+  // Signed out: a silent request now needs a sign-in.
+  const silent = client.buildAuthorizationUrl(config, {
+    redirect_uri: `${origin}/cb`, scope: 'openid', prompt: 'none', state: 's2',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+  });
+  await page.goto(silent.href);
+  await page.waitForURL(`${origin}/cb**`);
+  assert.equal(new URL(page.url()).searchParams.get('error'), 'login_required');
+  await context.close();
+});
+
+test('form_post with scripts off: a button posts the code, and the library redeems it', async () => {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: `${origin}/cb`, scope: 'openid', response_mode: 'form_post', state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+  });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(url.href);
+  await signIn(page);
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(`${origin}/cb**`);
+  const posted = received.findLast((r) => r.method === 'POST');
+  assert.ok(posted, 'the callback received a POST');
+  const form = new URLSearchParams(posted.body);
+  assert.equal(form.get('iss'), BASE);
+  const request = new Request(`${origin}/cb`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form,
+  });
+  const tokens = await client.authorizationCodeGrant(config, request, {
+    pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true,
+  });
+  assert.equal(tokens.claims().iss, BASE);
+  assert.equal(tokens.refresh_token, undefined, 'no offline_access: no refresh token');
+  await context.close();
+});
