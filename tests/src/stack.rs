@@ -29,6 +29,12 @@ pub struct UreqBrowser {
     cookies: BTreeMap<String, String>,
 }
 
+impl Default for UreqBrowser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl UreqBrowser {
     pub fn new() -> Self {
         Self {
