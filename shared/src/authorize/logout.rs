@@ -51,6 +51,9 @@ async fn run(
     input: &LogoutInput,
     now: i64,
 ) -> Result<Answer, OAuthError> {
+    if params.get("action").is_some_and(|a| a != "logout") {
+        return Ok(invalid("Unknown form action."));
+    }
     let cookie = input.session_cookie.as_deref();
     let (session, hint) = tokio::join!(session(state, cookie, now), async {
         match params.get("id_token_hint") {
