@@ -180,6 +180,18 @@ impl Config {
     }
 }
 
+impl Config {
+    /// A cookie's name: with the `__Host-` prefix whenever cookies are `Secure`,
+    /// so that no other host (a sibling subdomain) can set or shadow it.
+    pub fn cookie_name(&self, base: &str) -> String {
+        if self.secure_cookies {
+            format!("__Host-{base}")
+        } else {
+            base.to_string()
+        }
+    }
+}
+
 fn is_loopback_http(issuer: &str) -> bool {
     match url::Url::parse(issuer) {
         Ok(u) if u.scheme() == "http" => matches!(
@@ -200,6 +212,12 @@ mod tests {
         assert!(!Config::new("t", "http://localhost:9000").secure_cookies);
         assert!(Config::new("t", "https://auth.example.com").secure_cookies);
         assert!(Config::new("t", "http://auth.example.com").secure_cookies);
+    }
+
+    #[test]
+    fn secure_cookies_get_the_host_prefix() {
+        assert_eq!(Config::new("t", "https://a.example").cookie_name("s"), "__Host-s");
+        assert_eq!(Config::new("t", "http://127.0.0.1:9000").cookie_name("s"), "s");
     }
 
     #[test]

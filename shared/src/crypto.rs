@@ -14,6 +14,15 @@ pub fn random_token() -> String {
     random_b64(32)
 }
 
+/// `N` random bytes from the OS RNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("OS RNG");
+    bytes
+}
+
 /// `n` random bytes from the OS RNG, base64url without padding.
 pub fn random_b64(n: usize) -> String {
     let mut bytes = vec![0u8; n];
@@ -99,12 +108,13 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     }
 }
 
-/// A valid hash of an unguessable password, verified when the user does not exist
-/// so that "no such user" and "wrong password" take the same time.
-pub fn dummy_password_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&random_token()))
-}
+/// A well-formed Argon2id PHC string with the parameters of every password's
+/// hash, whose salt and hash were drawn at random: no password verifies against
+/// it. Verified when the user does not exist, so that "no such user" and "wrong
+/// password" cost the same Argon2id run. A constant: nothing is computed on
+/// first use, so the first unknown-user attempt costs what the next ones do.
+pub const DUMMY_PASSWORD_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$8Ng2ZcZLJtKJm61pnlnSdA$3ZeTKClwgqUV4jkVwT/JApZXfBEGGPIhTpGq5sv/yhs";
 
 #[cfg(test)]
 mod tests {
@@ -142,6 +152,15 @@ mod tests {
         ));
         assert!(is_valid_pkce_value(verifier));
         assert!(!is_valid_pkce_value("short"));
+    }
+
+    #[test]
+    fn the_dummy_hash_has_the_parameters_of_real_hashes_and_verifies_nothing() {
+        let params = |phc: &str| phc.split('$').nth(3).unwrap().to_string();
+        assert_eq!(params(DUMMY_PASSWORD_HASH), params(&hash_password("x")));
+        assert!(PasswordHash::new(DUMMY_PASSWORD_HASH).is_ok());
+        assert!(!verify_password("", DUMMY_PASSWORD_HASH));
+        assert!(!verify_password("password", DUMMY_PASSWORD_HASH));
     }
 
     #[test]

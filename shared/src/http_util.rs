@@ -59,6 +59,12 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
     if !scheme.eq_ignore_ascii_case("basic") {
         return Ok(None);
     }
+    // The id and secret's limits (params::LIMITS), base64-encoded.
+    if rest.len() > 2048 {
+        return Err(OAuthError::invalid_request(
+            "the HTTP Basic credentials are longer than 2048 bytes",
+        ));
+    }
     let decoded = STANDARD.decode(rest.trim()).map_err(|_| bad_basic())?;
     let decoded = String::from_utf8(decoded).map_err(|_| bad_basic())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(bad_basic)?;
@@ -66,6 +72,11 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
     let secret = form_decode(secret);
     if id.is_empty() {
         return Err(bad_basic());
+    }
+    if id.len() > crate::params::limit("client_id") || secret.len() > crate::params::limit("client_secret") {
+        return Err(OAuthError::invalid_request(
+            "the HTTP Basic client id or secret is too long",
+        ));
     }
     Ok(Some((id, secret)))
 }
@@ -103,6 +114,9 @@ pub fn bearer(req: &Request) -> Result<Bearer, OAuthError> {
                 Some((scheme, tok))
                     if scheme.eq_ignore_ascii_case("bearer") && !tok.trim().is_empty() =>
                 {
+                    if tok.len() > crate::params::limit("access_token") {
+                        return Err(OAuthError::invalid_request("the access token is too long"));
+                    }
                     Some(tok.trim().to_string())
                 }
                 _ => {

@@ -13,6 +13,59 @@ pub enum Source {
 /// Parameters that may be given more than once: RFC 8707 §2's `resource`.
 const MULTI_VALUED: &[&str] = &["resource"];
 
+/// The largest query string, and the largest body, read (bytes): far above
+/// any legitimate request, and refused before any work is done.
+pub const MAX_INPUT: usize = 16 * 1024;
+/// The most parameters a request may carry, and the longest name.
+const MAX_PARAMS: usize = 64;
+const MAX_NAME: usize = 64;
+/// The most `resource` values (RFC 8707) one request may name.
+const MAX_RESOURCES: usize = 10;
+/// The longest value of each parameter (bytes); any other gets
+/// [`DEFAULT_LIMIT`]. Every limit keeps keys well under DynamoDB's 2,048 bytes
+/// and echoed values (`state`) within what a redirect URL can carry.
+pub const LIMITS: &[(&str, usize)] = &[
+    ("client_id", 256),
+    ("client_secret", 512),
+    ("grant_type", 64),
+    ("response_type", 64),
+    ("scope", 1024),
+    ("state", 1024),
+    ("nonce", 512),
+    ("redirect_uri", 2048),
+    ("post_logout_redirect_uri", 2048),
+    ("code_challenge", 128),
+    ("code_challenge_method", 16),
+    ("code_verifier", 128),
+    ("email", 254),
+    ("username", 254),
+    ("login_hint", 254),
+    ("password", 1024),
+    ("partnerId", 64),
+    ("code", 256),
+    ("refresh_token", 256),
+    ("token", 8192),
+    ("token_type_hint", 64),
+    ("access_token", 8192),
+    ("id_token_hint", 8192),
+    ("claims", 4096),
+    ("resource", 2048),
+    ("csrf", 128),
+    ("action", 16),
+    ("prompt", 128),
+    ("max_age", 16),
+];
+/// The longest value of a parameter not in [`LIMITS`].
+pub const DEFAULT_LIMIT: usize = 2048;
+
+/// The limit of one parameter's value.
+pub fn limit(name: &str) -> usize {
+    LIMITS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(DEFAULT_LIMIT, |(_, l)| *l)
+}
+
 /// Parsed parameters with where each came from.
 #[derive(Clone, Debug, Default)]
 pub struct Params {
@@ -26,6 +79,11 @@ impl Params {
     /// A name given twice in one place, or in both places with different values,
     /// is `invalid_request`. Empty values are treated as omitted (RFC 6749 §3.1).
     pub fn parse(query: &str, body: &[u8]) -> Result<Self, OAuthError> {
+        if query.len() > MAX_INPUT || body.len() > MAX_INPUT {
+            return Err(OAuthError::invalid_request(format!(
+                "the query string and the body may each be at most {MAX_INPUT} bytes"
+            )));
+        }
         let mut p = Params::default();
         p.add(form_urlencoded::parse(query.as_bytes()), Source::Query)?;
         p.add(form_urlencoded::parse(body), Source::Body)?;
@@ -42,10 +100,28 @@ impl Params {
             if v.is_empty() {
                 continue;
             }
+            if k.len() > MAX_NAME || self.values.len() >= MAX_PARAMS {
+                return Err(OAuthError::invalid_request(format!(
+                    "at most {MAX_PARAMS} parameters, with names of at most {MAX_NAME} bytes"
+                )));
+            }
+            if v.len() > limit(&k) {
+                return Err(OAuthError::invalid_request(format!(
+                    "parameter '{}' is longer than {} bytes",
+                    printable(&k),
+                    limit(&k)
+                )));
+            }
             if MULTI_VALUED.contains(&k.as_ref()) {
                 let all = self.multi.entry(k.to_string()).or_default();
                 if !all.iter().any(|x| x == v.as_ref()) {
                     all.push(v.to_string());
+                }
+                if all.len() > MAX_RESOURCES {
+                    return Err(OAuthError::invalid_request(format!(
+                        "at most {MAX_RESOURCES} values of '{}'",
+                        printable(&k)
+                    )));
                 }
                 self.values
                     .entry(k.into_owned())
@@ -156,6 +232,23 @@ mod tests {
         .unwrap();
         assert_eq!(p.get_all("resource"), ["https://a", "https://b"]);
         assert_eq!(p.get_all("scope"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn every_parameter_has_a_length_limit_checked_before_anything_else() {
+        let long = |n: usize| "a".repeat(n);
+        assert!(Params::parse(&format!("state={}", long(1024)), b"").is_ok());
+        let e = Params::parse(&format!("state={}", long(1025)), b"").unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_request");
+        assert!(e.description.contains("'state'") && e.description.contains("1024"));
+        let e = Params::parse("", format!("client_id={}", long(3000)).as_bytes()).unwrap_err();
+        assert!(e.description.contains("client_id"));
+        assert!(Params::parse("", long(MAX_INPUT + 1).as_bytes()).is_err());
+        assert!(Params::parse(&format!("x={}", long(DEFAULT_LIMIT + 1)), b"").is_err(), "unknown ones too");
+        let many: String = (0..100).map(|i| format!("p{i}=1&")).collect();
+        assert!(Params::parse(&many, b"").is_err());
+        let resources: String = (0..11).map(|i| format!("resource=https://r{i}&")).collect();
+        assert!(Params::parse(&resources, b"").is_err());
     }
 
     #[test]

@@ -26,16 +26,16 @@ impl State {
         }
     }
 
-    /// The same state, signing with a KMS client (the token function, oauthctl,
-    /// the tests).
-    #[cfg(feature = "signing")]
-    pub fn with_kms(mut self, kms: aws_sdk_kms::Client) -> Self {
-        let signer = self
+    /// The same state with a KMS client: the cookie key, and signing where the
+    /// `signing` feature is on (authorize, token, oauthctl, the tests).
+    #[cfg(feature = "kms")]
+    pub fn with_kms(mut self, client: aws_sdk_kms::Client) -> Self {
+        let kms = self
             .config
             .kms_key_id
             .clone()
-            .map(|key| crate::keys::signer::Signer::new(kms, key, self.config.key_policy));
-        self.keys = Arc::new(Keys::signing(signer));
+            .map(|key_id| crate::keys::kms::Kms { client, key_id });
+        self.keys = Arc::new(Keys::with_kms(kms, self.config.key_policy));
         self
     }
 
@@ -55,7 +55,7 @@ impl State {
             config.table_name.clone(),
         );
         let state = Self::new(config, store);
-        #[cfg(feature = "signing")]
+        #[cfg(feature = "kms")]
         let state = state.with_kms(aws_sdk_kms::Client::new(&sdk));
         Ok(state)
     }

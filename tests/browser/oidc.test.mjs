@@ -123,7 +123,8 @@ test('form_post with scripts off: a button posts the code, and the library redee
   const page = await context.newPage();
   await page.goto(url.href);
   await signIn(page);
-  await page.getByRole('button', { name: 'Allow' }).click();
+  // Consent to openid was given in the first test: straight to the form post,
+  // which with scripts off waits for its button.
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.waitForURL(`${origin}/cb**`);
   const posted = received.findLast((r) => r.method === 'POST');

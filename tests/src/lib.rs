@@ -39,7 +39,7 @@ pub async fn env_with(tweak: impl FnOnce(Config) -> Config) -> Env {
     let kms = aws_sdk_kms::Client::new(&sdk);
     let (created, alias) = tokio::join!(
         store.create_table(),
-        shared::keys::signer::ensure_local_kms_key(&kms, KMS_ALIAS)
+        shared::keys::kms::ensure_local_key(&kms, KMS_ALIAS)
     );
     created.expect("create table");
     alias.expect("local KMS key");

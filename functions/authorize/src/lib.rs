@@ -7,7 +7,9 @@ pub mod pages;
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use shared::authorize::logout::{self, LogoutInput};
-use shared::authorize::{self, Answer, Input, Page, View, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use shared::authorize::{
+    self, Answer, Input, Page, View, DEVICE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
 use shared::http_util::{cookie, params, query_string};
 use shared::params::Params;
 use shared::telemetry::RequestLog;
@@ -74,7 +76,8 @@ async fn answer(state: &State, req: &Request) -> Answer {
     } else {
         Params::parse(query_string(req), b"")
     };
-    let session_cookie = cookie(req.headers(), SESSION_COOKIE);
+    let named = |base: &str| cookie(req.headers(), &state.config.cookie_name(base));
+    let session_cookie = named(SESSION_COOKIE);
     let now = state.clock.now();
     match endpoint {
         Endpoint::Authorize => {
@@ -83,7 +86,8 @@ async fn answer(state: &State, req: &Request) -> Answer {
                 path: req.uri().path().to_string(),
                 params,
                 session_cookie,
-                login_csrf_cookie: cookie(req.headers(), LOGIN_CSRF_COOKIE),
+                login_csrf_cookie: named(LOGIN_CSRF_COOKIE),
+                device_cookie: named(DEVICE_COOKIE),
             };
             authorize::handle(state, input, now).await
         }

@@ -153,7 +153,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
             let created = store.create_table().await?;
             let kms_key = match state.config.kms_key_id.as_deref() {
                 Some(alias) if alias.starts_with("alias/") => Some(
-                    shared::keys::signer::ensure_local_kms_key(&kms, alias)
+                    shared::keys::kms::ensure_local_key(&kms, alias)
                         .await
                         .map_err(|e| format!("{e:?}"))?,
                 ),

@@ -55,7 +55,7 @@ pub async fn rotate(state: &State, now: i64) -> Result<Value, AdminError> {
     let written = signer(state)?
         .add_key(&state.store, set.as_ref(), now, immediate)
         .await
-        .map_err(|e| AdminError::Invalid(format!("{:?}", e)))?;
+        .map_err(|e| AdminError::Invalid(format!("{e:?}")))?;
     if !written {
         return Err(super::invalid("the keyset changed meanwhile; run it again"));
     }
@@ -84,7 +84,7 @@ pub async fn retire(state: &State, kid: &str, now: i64) -> Result<Value, AdminEr
         signer(state)?
             .add_key(&state.store, Some(&next), now, true)
             .await
-            .map_err(|e| AdminError::Invalid(format!("{:?}", e)))?;
+            .map_err(|e| AdminError::Invalid(format!("{e:?}")))?;
     }
     list(state, now).await
 }

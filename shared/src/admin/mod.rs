@@ -238,6 +238,7 @@ pub async fn create_user(
         email: email_n,
         password_hash: crypto::hash_password(password),
         claims,
+        disabled: false,
         created_at: now,
     };
     store.put_user(&user).await?;

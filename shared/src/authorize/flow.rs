@@ -4,13 +4,13 @@
 //! become one error page in [`super::handle`].
 
 use super::request::{check_client, check_request, AuthRequest};
-use super::{error_page, Answer, Input, Page, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use super::{error_page, Answer, Input, Page, DEVICE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::credential;
 use crate::crypto;
 use crate::error::{ErrorCode, OAuthError, StoreError};
 use crate::http_util::set_cookie;
 use crate::jwt;
-use crate::login::{check_password, throttle_key, PasswordCheck};
+use crate::login::{self, Login, PasswordCheck};
 use crate::oidc::OFFLINE_ACCESS;
 use crate::params::Params;
 use crate::state::State;
@@ -78,15 +78,7 @@ pub(super) async fn run(
     };
     match action {
         Some("login") => {
-            login(
-                state,
-                req,
-                params,
-                &input.path,
-                input.login_csrf_cookie.as_deref(),
-                now,
-            )
-            .await
+            login(state, req, params, &input.path, input, now).await
         }
         Some("allow") => decide(state, req, params, session, true, now).await,
         Some("deny") => decide(state, req, params, session, false, now).await,
@@ -141,7 +133,7 @@ async fn show(
                 .error(ErrorCode::LoginRequired, "the user is not signed in"));
         }
         let email = req.login_hint.clone();
-        return Ok(login_page(state, req, login_csrf, None, email, 200));
+        return login_page(state, req, login_csrf, None, email, 200).await;
     };
     if req.prompt.none {
         // Core §11: offline access without asking is ignored, not refused.
@@ -168,28 +160,28 @@ async fn show(
     Ok(Answer::page(page, "consent_page"))
 }
 
-fn login_page(
+/// The login page. Its CSRF token is the HMAC of the pre-login cookie (set
+/// here when the browser has none) under the cookie key: a value an attacker
+/// cannot compute for a cookie they plant.
+async fn login_page(
     state: &State,
     req: AuthRequest,
     login_csrf: Option<String>,
     error: Option<String>,
     email: Option<String>,
     status: u16,
-) -> Answer {
+) -> Result<Answer, OAuthError> {
     let mut set_cookies = vec![];
-    let csrf = match login_csrf {
-        Some(c) if c.len() >= 32 => c,
+    let cookie = match login_csrf {
+        Some(c) if c.len() == 43 => c,
         _ => {
             let c = crypto::random_token();
-            set_cookies.push(set_cookie(
-                LOGIN_CSRF_COOKIE,
-                &c,
-                3600,
-                state.config.secure_cookies,
-            ));
+            let name = state.config.cookie_name(LOGIN_CSRF_COOKIE);
+            set_cookies.push(set_cookie(&name, &c, 3600, state.config.secure_cookies));
             c
         }
     };
+    let csrf = login_csrf_token(state, &cookie).await?;
     let page = Page::Login {
         req: Box::new(req),
         csrf,
@@ -199,7 +191,11 @@ fn login_page(
     };
     let mut a = Answer::page(page, "login_page");
     a.set_cookies = set_cookies;
-    a
+    Ok(a)
+}
+
+async fn login_csrf_token(state: &State, cookie: &str) -> Result<String, OAuthError> {
+    state.keys.cookie_mac(&state.store, "login-csrf", &[cookie]).await
 }
 
 /// The login form was posted.
@@ -208,55 +204,44 @@ async fn login(
     req: AuthRequest,
     params: &Params,
     path: &str,
-    login_csrf: Option<&str>,
+    input: &Input,
     now: i64,
 ) -> Result<Answer, OAuthError> {
-    let csrf_ok =
-        matches!((params.get("csrf"), login_csrf), (Some(a), Some(b)) if crypto::ct_eq(a, b));
-    let email = params.get("email").map(str::to_string);
-    let again = |req, error: &str, email, status| {
-        login_page(
-            state,
-            req,
-            login_csrf.map(str::to_string),
-            Some(error.into()),
-            email,
-            status,
-        )
+    let login_csrf = input.login_csrf_cookie.as_deref();
+    let csrf_ok = match (params.get("csrf"), login_csrf) {
+        (Some(sent), Some(cookie)) => crypto::ct_eq(sent, &login_csrf_token(state, cookie).await?),
+        _ => false,
     };
+    let email = params.get("email").map(str::to_string);
     if !csrf_ok {
         let message = "Your sign-in form expired. Please try again.";
-        return Ok(
-            login_page(state, req, None, Some(message.into()), email, 403)
-                .labelled("csrf_rejected"),
-        );
+        let page = login_page(state, req, None, Some(message.into()), email, 403).await?;
+        return Ok(page.labelled("csrf_rejected"));
     }
-    let (Some(email), Some(password)) = (email, params.get("password")) else {
-        return Ok(again(
-            req,
-            "Enter your email and password.",
-            params.get("email").map(str::to_string),
-            400,
-        ));
+    let again = |req, error: &str, email, status| {
+        login_page(state, req, login_csrf.map(str::to_string), Some(error.into()), email, status)
     };
-    let store = &state.store;
-    let key = throttle_key(&req.tenant, &email);
-    let (user, failures) = tokio::join!(
-        store.get_user(&req.tenant, &email),
-        store.failures(&key, now)
-    );
-    let user = match check_password(state, &req.tenant, &email, password, user?, failures?, now)
-        .await?
-    {
+    let (Some(email), Some(password)) = (email, params.get("password")) else {
+        let email = params.get("email").map(str::to_string);
+        return again(req, "Enter your email and password.", email, 400).await;
+    };
+    let device = login::device_of(state, input.device_cookie.as_deref(), &req.tenant, &email).await?;
+    let attempt = Login {
+        tenant: &req.tenant,
+        email: &email,
+        device,
+    };
+    let (user, reserved) = login::read(state, &attempt, now).await?;
+    let user = match login::check(&attempt, password, user, reserved).await? {
         PasswordCheck::Ok(u) => u,
         PasswordCheck::Wrong => {
-            return Ok(
-                again(req, "Invalid email or password.", Some(email), 400).labelled("login_failed")
-            )
+            let page = again(req, "Invalid email or password.", Some(email), 400).await?;
+            return Ok(page.labelled("login_failed"));
         }
         PasswordCheck::Locked => {
             let message = "This account is temporarily locked after too many failed sign-in attempts. Try again in 15 minutes.";
-            return Ok(again(req, message, Some(email), 429).labelled("login_locked"));
+            let page = again(req, message, Some(email), 429).await?;
+            return Ok(page.labelled("login_locked"));
         }
     };
     let cookie = crypto::random_token();
@@ -271,13 +256,23 @@ async fn login(
         auth_time: now,
         expires_at: now + state.config.session_ttl,
     };
-    store.put_session(&session).await?;
-    let secure = state.config.secure_cookies;
+    let device_cookie = match &attempt.device {
+        Some(_) => None,
+        None => Some(login::device_cookie(state, &req.tenant, &email).await?),
+    };
+    let (put, released) = tokio::join!(state.store.put_session(&session), login::release(state, &attempt));
+    put?;
+    released?;
+    let (config, secure) = (&state.config, state.config.secure_cookies);
     let mut a = Answer::redirect(req.url_after_login(path), 303, "login_ok");
     a.set_cookies = vec![
-        set_cookie(SESSION_COOKIE, &cookie, state.config.session_ttl, secure),
-        set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
+        set_cookie(&config.cookie_name(SESSION_COOKIE), &cookie, config.session_ttl, secure),
+        set_cookie(&config.cookie_name(LOGIN_CSRF_COOKIE), "", 0, secure),
     ];
+    if let Some(d) = device_cookie {
+        let name = config.cookie_name(DEVICE_COOKIE);
+        a.set_cookies.push(set_cookie(&name, &d, login::DEVICE_COOKIE_TTL, secure));
+    }
     Ok(a)
 }
 
@@ -292,14 +287,7 @@ async fn decide(
 ) -> Result<Answer, OAuthError> {
     let Some(session) = session else {
         let message = "Your session has ended. Please sign in again.";
-        return Ok(login_page(
-            state,
-            req,
-            None,
-            Some(message.into()),
-            None,
-            200,
-        ));
+        return login_page(state, req, None, Some(message.into()), None, 200).await;
     };
     if !params
         .get("csrf")

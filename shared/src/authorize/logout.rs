@@ -141,12 +141,8 @@ fn done(state: &State, target: Option<String>, rp_state: Option<&str>, ended: bo
         None => Answer::page(Page::LoggedOut, "logged_out"),
     };
     if ended {
-        a.set_cookies = vec![set_cookie(
-            SESSION_COOKIE,
-            "",
-            0,
-            state.config.secure_cookies,
-        )];
+        let name = state.config.cookie_name(SESSION_COOKIE);
+        a.set_cookies = vec![set_cookie(&name, "", 0, state.config.secure_cookies)];
     }
     a
 }

@@ -23,10 +23,13 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 use crate::state::State;
 
-/// Cookie holding the browser session.
+/// Cookie holding the browser session (`__Host-` prefixed when `Secure`:
+/// [`crate::Config::cookie_name`]).
 pub const SESSION_COOKIE: &str = "oauth_session";
-/// Cookie holding the login form's CSRF token (double submit: no session exists yet).
+/// Cookie the login form's CSRF token is bound to (by HMAC: no session exists yet).
 pub const LOGIN_CSRF_COOKIE: &str = "oauth_login_csrf";
+/// Cookie of a browser that signed in as a user before: its own lockout allowance.
+pub const DEVICE_COOKIE: &str = "oauth_device";
 
 /// A page for the function crate to render.
 #[derive(Debug, Clone)]
@@ -153,6 +156,7 @@ pub struct Input {
     pub params: Result<Params, OAuthError>,
     pub session_cookie: Option<String>,
     pub login_csrf_cookie: Option<String>,
+    pub device_cookie: Option<String>,
 }
 
 /// Runs the authorization endpoint.

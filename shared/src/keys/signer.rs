@@ -10,27 +10,27 @@
 //!   rotation, by a write conditioned on the keyset's version so that of
 //!   concurrent cold starts exactly one key is added.
 
+use super::kms::{KeyError, Kms};
 use super::lifecycle::{self, Due, Policy};
 use super::Keys;
-use crate::error::{OAuthError, StoreError};
 use crate::jose::{self, Header};
 use crate::store::{KeySecret, KeySetItem, SigningKey, Store};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{KeyPair, RsaKeyPair, RSA_PKCS1_SHA256};
-use aws_sdk_kms::primitives::Blob;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// The encryption context's purpose for signing keys.
+const PURPOSE: &str = "oauth-signing-key";
+
 /// Creates, rotates and uses the private keys.
 #[derive(Debug)]
 pub struct Signer {
-    kms: aws_sdk_kms::Client,
-    /// The KMS key (id, ARN or alias) that encrypts new private keys.
-    kms_key: String,
+    kms: Kms,
     policy: Policy,
     /// Decrypted private keys by `kid`: one KMS call per key per environment.
     private: Mutex<HashMap<String, Arc<RsaKeyPair>>>,
@@ -38,53 +38,10 @@ pub struct Signer {
     decrypts: std::sync::atomic::AtomicUsize,
 }
 
-/// Why signing failed.
-#[derive(Debug)]
-pub enum SignError {
-    Store(StoreError),
-    /// KMS unreachable, throttled or refusing.
-    Kms(String),
-    /// A key that does not decode or sign (a bug or a tampered table).
-    Key(String),
-}
-
-impl From<StoreError> for SignError {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
-}
-
-impl From<SignError> for OAuthError {
-    fn from(e: SignError) -> Self {
-        match e {
-            SignError::Store(e) => e.into(),
-            SignError::Kms(why) => OAuthError::unavailable().with_cause(format!("kms: {why}")),
-            SignError::Key(why) => {
-                OAuthError::server_error().with_cause(format!("signing key: {why}"))
-            }
-        }
-    }
-}
-
-fn kms_error<E: std::error::Error + 'static>(e: E) -> SignError {
-    SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(e).to_string())
-}
-
-/// The encryption context binding a ciphertext to its key id (KMS checks it
-/// on decryption).
-fn context(kid: &str) -> HashMap<String, String> {
-    [
-        ("purpose".to_string(), "oauth-signing-key".to_string()),
-        ("kid".to_string(), kid.to_string()),
-    ]
-    .into()
-}
-
 impl Signer {
-    pub fn new(kms: aws_sdk_kms::Client, kms_key: impl Into<String>, policy: Policy) -> Self {
+    pub fn new(kms: Kms, policy: Policy) -> Self {
         Self {
             kms,
-            kms_key: kms_key.into(),
             policy,
             private: Mutex::default(),
             decrypts: Default::default(),
@@ -97,24 +54,13 @@ impl Signer {
     }
 
     /// Generates a key pair and encrypts its private half under the KMS key.
-    async fn generate(&self) -> Result<(SigningKey, KeySecret), SignError> {
+    async fn generate(&self) -> Result<(SigningKey, KeySecret), KeyError> {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048)
-            .map_err(|_| SignError::Key("generate".into()))?;
-        let pkcs8 = pair.as_der().map_err(|_| SignError::Key("encode".into()))?;
+            .map_err(|_| KeyError::Key("generate".into()))?;
+        let pkcs8 = pair.as_der().map_err(|_| KeyError::Key("encode".into()))?;
         let public = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
         let kid = crate::crypto::random_b64(12);
-        let out = self
-            .kms
-            .encrypt()
-            .key_id(&self.kms_key)
-            .plaintext(Blob::new(pkcs8.as_ref()))
-            .set_encryption_context(Some(context(&kid)))
-            .send()
-            .await
-            .map_err(kms_error)?;
-        let ciphertext = out
-            .ciphertext_blob
-            .ok_or_else(|| SignError::Kms("no ciphertext".into()))?;
+        let (ciphertext, kms_key) = self.kms.encrypt(pkcs8.as_ref(), PURPOSE, &kid).await?;
         let key = SigningKey {
             kid: kid.clone(),
             alg: jose::RS256.into(),
@@ -127,8 +73,8 @@ impl Signer {
         };
         let secret = KeySecret {
             kid,
-            kms_key: out.key_id.unwrap_or_else(|| self.kms_key.clone()),
-            ciphertext: STANDARD.encode(ciphertext.as_ref()),
+            kms_key,
+            ciphertext: STANDARD.encode(ciphertext),
         };
         Ok((key, secret))
     }
@@ -142,7 +88,7 @@ impl Signer {
         set: Option<&KeySetItem>,
         now: i64,
         immediate: bool,
-    ) -> Result<bool, SignError> {
+    ) -> Result<bool, KeyError> {
         let (key, secret) = self.generate().await?;
         let next = lifecycle::add(set, key, now, self.policy, immediate);
         let mut secrets = store.get_key_secrets().await?.unwrap_or_default();
@@ -161,7 +107,7 @@ impl Signer {
         keys: &Keys,
         store: &Store,
         now: i64,
-    ) -> Result<SigningKey, SignError> {
+    ) -> Result<SigningKey, KeyError> {
         for _ in 0..3 {
             let set = keys.keyset(store, super::CACHE_TTL).await?;
             match lifecycle::due(set.as_ref(), now, self.policy) {
@@ -183,11 +129,11 @@ impl Signer {
             }
             keys.forget();
         }
-        Err(SignError::Key("no signing key after creating one".into()))
+        Err(KeyError::Key("no signing key after creating one".into()))
     }
 
     /// The private key `kid`, decrypted once per environment.
-    async fn private_key(&self, store: &Store, kid: &str) -> Result<Arc<RsaKeyPair>, SignError> {
+    async fn private_key(&self, store: &Store, kid: &str) -> Result<Arc<RsaKeyPair>, KeyError> {
         if let Some(k) = self.private.lock().expect("keys lock").get(kid) {
             return Ok(k.clone());
         }
@@ -196,26 +142,15 @@ impl Signer {
             .secrets
             .iter()
             .find(|s| s.kid == kid)
-            .ok_or_else(|| SignError::Key(format!("no private half for {kid}")))?;
+            .ok_or_else(|| KeyError::Key(format!("no private half for {kid}")))?;
         let blob = STANDARD
             .decode(&secret.ciphertext)
-            .map_err(|_| SignError::Key("ciphertext is not base64".into()))?;
-        let out = self
-            .kms
-            .decrypt()
-            .key_id(&secret.kms_key)
-            .ciphertext_blob(Blob::new(blob))
-            .set_encryption_context(Some(context(kid)))
-            .send()
-            .await
-            .map_err(kms_error)?;
+            .map_err(|_| KeyError::Key("ciphertext is not base64".into()))?;
+        let plain = self.kms.decrypt(&blob, &secret.kms_key, PURPOSE, kid).await?;
         self.decrypts
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let plain = out
-            .plaintext
-            .ok_or_else(|| SignError::Kms("no plaintext".into()))?;
         let pair = Arc::new(
-            RsaKeyPair::from_pkcs8(plain.as_ref()).map_err(|e| SignError::Key(e.to_string()))?,
+            RsaKeyPair::from_pkcs8(plain.as_ref()).map_err(|e| KeyError::Key(e.to_string()))?,
         );
         self.private
             .lock()
@@ -232,7 +167,7 @@ impl Signer {
         typ: &str,
         claims: &Value,
         now: i64,
-    ) -> Result<String, SignError> {
+    ) -> Result<String, KeyError> {
         let key = self.signing_key(keys, store, now).await?;
         let pair = self.private_key(store, &key.kid).await?;
         let header = Header {
@@ -248,42 +183,7 @@ impl Signer {
             input.as_bytes(),
             &mut signature,
         )
-        .map_err(|_| SignError::Key("sign".into()))?;
+        .map_err(|_| KeyError::Key("sign".into()))?;
         Ok(jose::compact(&input, &signature))
     }
-}
-
-/// Creates a KMS key for local use under `alias` unless the alias exists
-/// (`oauthctl table create`, the tests): the local stack's stand-in for the
-/// template's key. Returns the alias.
-pub async fn ensure_local_kms_key(
-    kms: &aws_sdk_kms::Client,
-    alias: &str,
-) -> Result<String, SignError> {
-    let exists = kms.describe_key().key_id(alias).send().await.is_ok();
-    if !exists {
-        let key = kms
-            .create_key()
-            .description("oauth signing-key encryption (local)")
-            .send()
-            .await
-            .map_err(kms_error)?;
-        let id = key.key_metadata.map(|m| m.key_id).unwrap_or_default();
-        if let Err(e) = kms
-            .create_alias()
-            .alias_name(alias)
-            .target_key_id(id)
-            .send()
-            .await
-        {
-            // Another process made it first.
-            if !e
-                .as_service_error()
-                .is_some_and(|se| se.is_already_exists_exception())
-            {
-                return Err(kms_error(e));
-            }
-        }
-    }
-    Ok(alias.to_string())
 }

@@ -4,8 +4,8 @@
 //! exactly one is written.
 
 use super::metrics::Timed;
-use super::models::{KeySecretsItem, KeySetItem};
-use super::pk::{KEYSET, KEYSET_SECRETS};
+use super::models::{CookieKeyItem, KeySecretsItem, KeySetItem};
+use super::pk::{COOKIE_KEY, KEYSET, KEYSET_SECRETS};
 use super::{capacity, decode, encode, n, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -20,6 +20,16 @@ impl Store {
     /// The encrypted private halves.
     pub async fn get_key_secrets(&self) -> Result<Option<KeySecretsItem>, StoreError> {
         self.get_raw(KEYSET_SECRETS).await?.map(decode).transpose()
+    }
+
+    /// The cookie key (KMS ciphertext).
+    pub async fn get_cookie_key(&self) -> Result<Option<CookieKeyItem>, StoreError> {
+        self.get_raw(COOKIE_KEY).await?.map(decode).transpose()
+    }
+
+    /// Writes the cookie key unless there is one (`AlreadyExists`).
+    pub async fn put_cookie_key(&self, item: &CookieKeyItem) -> Result<(), StoreError> {
+        self.put(item, true).await
     }
 
     /// Writes both, if the keyset is still at version `expected` (`None`: if

@@ -28,14 +28,15 @@ pub mod pk;
 pub mod schema;
 pub mod sdk;
 mod sessions;
-mod throttle;
+pub mod throttle;
 mod users;
 
 pub use grants::Replaced;
+pub use throttle::Attempt;
 pub use legacy::{CodeItem, Consumed, TokenItem};
 pub use metrics::RoundTrips;
 pub use models::{
-    normalize_email, AccessSlot, AccessTokenFormat, Client, CodeState, Grant, GrantItem, KeySecret,
+    normalize_email, AccessSlot, AccessTokenFormat, Client, CodeState, CookieKeyItem, Grant, GrantItem, KeySecret,
     KeySecretsItem, KeySetItem, RefreshSlot, Session, SigningKey, UsedRefresh, User,
     DEFAULT_TENANT,
 };

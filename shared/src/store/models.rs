@@ -81,6 +81,9 @@ pub struct User {
     /// Profile claims as a JSON object, stored as JSON text so every JSON type
     /// (numbers, strings, booleans, nesting) comes back exactly as it went in.
     pub claims: String,
+    /// A disabled user cannot sign in or use the password grant.
+    #[serde(default)]
+    pub disabled: bool,
     pub created_at: i64,
 }
 
@@ -303,6 +306,15 @@ pub struct KeySecretsItem {
 pub struct KeySecret {
     pub kid: String,
     /// The KMS key it is encrypted under (ARN), for decryption and audit.
+    pub kms_key: String,
+    /// The KMS ciphertext, base64.
+    pub ciphertext: String,
+}
+
+/// The cookie key (HMAC), encrypted by KMS: `cookie-key`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CookieKeyItem {
+    pub pk: String,
     pub kms_key: String,
     /// The KMS ciphertext, base64.
     pub ciphertext: String,

@@ -43,3 +43,6 @@ pub const KEYSET: &str = "keyset";
 
 /// The signing keys' private halves, each encrypted under the KMS key.
 pub const KEYSET_SECRETS: &str = "keyset#secret";
+
+/// The cookie key, KMS-encrypted.
+pub const COOKIE_KEY: &str = "cookie-key";

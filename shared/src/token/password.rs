@@ -6,7 +6,8 @@ use super::issue::TokenResponse;
 use super::{new_grant, require_grant, GrantType, TokenRequest};
 use crate::client_auth::authenticate;
 use crate::error::OAuthError;
-use crate::login::{check_password, throttle_key, PasswordCheck, LOCKED_MESSAGE};
+use crate::login::{self, Login, PasswordCheck, LOCKED_MESSAGE};
+use crate::store::Attempt;
 use crate::params::Params;
 use crate::scope;
 use crate::state::State;
@@ -35,24 +36,40 @@ pub(super) async fn grant(
     let username = username(params)?;
     let password = params.require("password")?;
     let tenant = tenant::from_params(params)?;
-    let store = &state.store;
-    let key = throttle_key(&tenant, username);
-    let (client, user, failures) = tokio::join!(
-        store.get_client(&req.client.client_id),
-        store.get_user(&tenant, username),
-        store.failures(&key, now)
+    let attempt = Login {
+        tenant: &tenant,
+        email: username,
+        device: None,
+    };
+    let (client, read) = tokio::join!(
+        state.store.get_client(&req.client.client_id),
+        login::read(state, &attempt, now)
     );
-    let client = authenticate(client?.as_ref(), &req.client)?.clone();
-    require_grant(&client, GrantType::Password)?;
-    let scopes = scope::resolve(params.get("scope"), &client.scopes, &client.default_scopes)?;
-    let audience = super::issue::audience(state, &client, &[], params)?;
+    let (user, reserved) = read?;
+    let checked = async {
+        let client = authenticate(client?.as_ref(), &req.client)?.clone();
+        require_grant(&client, GrantType::Password)?;
+        let scopes = scope::resolve(params.get("scope"), &client.scopes, &client.default_scopes)?;
+        let audience = super::issue::audience(state, &client, &[], params)?;
+        Ok::<_, OAuthError>((client, scopes, audience))
+    }
+    .await;
+    // A request refused before its password is checked gives its attempt back.
+    let (client, scopes, audience) = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            if let Attempt::Reserved(_) = reserved {
+                state.store.release_attempt(&attempt.key()).await?;
+            }
+            return Err(e);
+        }
+    };
     let resources = params
         .get_all("resource")
         .into_iter()
         .map(str::to_string)
         .collect();
-    let checked = check_password(state, &tenant, username, password, user?, failures?, now).await?;
-    let user = match checked {
+    let user = match login::check(&attempt, password, user, reserved).await? {
         PasswordCheck::Ok(u) => u,
         PasswordCheck::Wrong => {
             return Err(OAuthError::invalid_grant("invalid username or password"))
@@ -69,7 +86,12 @@ pub(super) async fn grant(
         ..Grant::default()
     };
     let (id, scope) = (crate::credential::new_grant_id(), grant.scope.clone());
-    new_grant(state, &client, &id, grant, &scope, &audience, true, now).await
+    let (issued, released) = tokio::join!(
+        new_grant(state, &client, &id, grant, &scope, &audience, true, now),
+        login::release(state, &attempt)
+    );
+    released?;
+    issued
 }
 
 #[cfg(test)]
