@@ -127,6 +127,7 @@ async fn state() -> (State, String) {
         access_token_format: store::AccessTokenFormat::Opaque,
         post_logout_redirect_uris: vec![],
         resources: vec![],
+        resource_server: false,
         disabled: false,
         created_at: now,
     };

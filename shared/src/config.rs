@@ -69,7 +69,10 @@ impl Config {
     /// Reads the configuration from the environment; fails with a message naming the bad variable.
     pub fn from_env() -> Result<Self, String> {
         let table_name = env::var("TABLE_NAME").unwrap_or_else(|_| "oauth".to_string());
-        let issuer = env::var("ISSUER").unwrap_or_else(|_| "http://127.0.0.1:9000".to_string());
+        let issuer = match env::var("ISSUER") {
+            Err(_) => "http://127.0.0.1:9000".to_string(),
+            Ok(v) => check_issuer(&v)?,
+        };
         let query_params_allowed = match env::var("TOKEN_QUERY_PARAMS")
             .unwrap_or_default()
             .to_ascii_lowercase()
@@ -180,6 +183,31 @@ impl Config {
     }
 }
 
+/// A deployed issuer must be set, and be an absolute http(s) URL without query
+/// or fragment (OpenID Connect Discovery §3): every token and document names it.
+fn check_issuer(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(
+            "ISSUER is empty: set the stack's IssuerUrl parameter to the server's public URL \
+             (your custom domain, or the ApiUrl output of the first deploy) and deploy again"
+                .into(),
+        );
+    }
+    match url::Url::parse(v) {
+        Ok(u)
+            if matches!(u.scheme(), "https" | "http")
+                && u.query().is_none()
+                && u.fragment().is_none() =>
+        {
+            Ok(v.to_string())
+        }
+        _ => Err(format!(
+            "ISSUER must be an absolute https URL without query or fragment, got {v:?}"
+        )),
+    }
+}
+
 impl Config {
     /// A cookie's name: with the `__Host-` prefix whenever cookies are `Secure`,
     /// so that no other host (a sibling subdomain) can set or shadow it.
@@ -215,9 +243,24 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_issuer_fails_fast_with_a_clear_message() {
+        let e = check_issuer("  ").unwrap_err();
+        assert!(e.contains("IssuerUrl"), "{e}");
+        assert!(check_issuer("https://auth.example.com").is_ok());
+        assert!(check_issuer("auth.example.com").is_err());
+        assert!(check_issuer("https://a.example/?x=1").is_err());
+    }
+
+    #[test]
     fn secure_cookies_get_the_host_prefix() {
-        assert_eq!(Config::new("t", "https://a.example").cookie_name("s"), "__Host-s");
-        assert_eq!(Config::new("t", "http://127.0.0.1:9000").cookie_name("s"), "s");
+        assert_eq!(
+            Config::new("t", "https://a.example").cookie_name("s"),
+            "__Host-s"
+        );
+        assert_eq!(
+            Config::new("t", "http://127.0.0.1:9000").cookie_name("s"),
+            "s"
+        );
     }
 
     #[test]

@@ -41,12 +41,14 @@ pub fn code_use<'a>(item: &'a GrantItem, hash: &str, client_id: &str, now: i64) 
     CodeUse::Fresh(code)
 }
 
-/// The grant after its code was redeemed for `issued`.
-pub fn redeem_code(item: &GrantItem, issued: Issued, now: i64) -> GrantItem {
+/// The grant after its code was redeemed for `issued`, ending at `ends_at`
+/// (its maximum lifetime).
+pub fn redeem_code(item: &GrantItem, issued: Issued, ends_at: Option<i64>, now: i64) -> GrantItem {
     let mut next = item.clone();
     if let Some(code) = &mut next.code {
         code.used_at = Some(now);
     }
+    next.ends_at = ends_at;
     next.access = Some(issued.access);
     next.refresh = issued.refresh;
     next.v += 1;
@@ -233,6 +235,7 @@ mod tests {
         redeem_code(
             &code_grant(),
             issued("1", Some(NOW + 3600), Some(NOW + 86400)),
+            None,
             NOW,
         )
     }
@@ -277,7 +280,7 @@ mod tests {
 
     #[test]
     fn a_token_that_never_expires_keeps_the_grant_forever() {
-        let g = redeem_code(&code_grant(), issued("1", None, Some(NOW + 10)), NOW);
+        let g = redeem_code(&code_grant(), issued("1", None, Some(NOW + 10)), None, NOW);
         assert_eq!(g.expires_at, None);
         assert!(live_access(&g, "at-1", i64::MAX).is_some());
     }

@@ -73,7 +73,9 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
     if id.is_empty() {
         return Err(bad_basic());
     }
-    if id.len() > crate::params::limit("client_id") || secret.len() > crate::params::limit("client_secret") {
+    if id.len() > crate::params::limit("client_id")
+        || secret.len() > crate::params::limit("client_secret")
+    {
         return Err(OAuthError::invalid_request(
             "the HTTP Basic client id or secret is too long",
         ));

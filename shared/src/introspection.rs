@@ -1,5 +1,8 @@
 //! Token introspection (RFC 7662): `active: false` for unknown, expired, used or
-//! revoked tokens; only confidential clients may ask.
+//! revoked tokens. Only confidential clients may ask; a client learns about its
+//! own tokens, and only a resource server (`oauthctl client create
+//! --resource-server`) about other clients' (§4) — to anyone else another
+//! client's token is `active: false`.
 
 use crate::client_auth::ClientCredentials;
 use crate::error::OAuthError;
@@ -63,7 +66,8 @@ pub async fn introspect(
         }),
         Found::None => None,
     };
-    let Some(a) = active else {
+    let Some(a) = active.filter(|a| a.client_id == client.client_id || client.resource_server)
+    else {
         return Ok(json!({ "active": false }));
     };
     let mut out = json!({

@@ -57,7 +57,11 @@ pub enum PasswordCheck {
 }
 
 /// Round one of an attempt: the user and the reservation, in parallel.
-pub async fn read(state: &State, login: &Login<'_>, now: i64) -> Result<(Option<User>, Attempt), OAuthError> {
+pub async fn read(
+    state: &State,
+    login: &Login<'_>,
+    now: i64,
+) -> Result<(Option<User>, Attempt), OAuthError> {
     let key = login.key();
     let (user, attempt) = tokio::join!(
         state.store.get_user(login.tenant, login.email),
@@ -79,9 +83,10 @@ pub async fn check(
         return Ok(PasswordCheck::Locked);
     }
     let user = user.filter(|u| !u.disabled);
-    let hash = user
-        .as_ref()
-        .map_or_else(|| crypto::DUMMY_PASSWORD_HASH.to_string(), |u| u.password_hash.clone());
+    let hash = user.as_ref().map_or_else(
+        || crypto::DUMMY_PASSWORD_HASH.to_string(),
+        |u| u.password_hash.clone(),
+    );
     let password = password.to_string();
     let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
         .await
@@ -108,7 +113,12 @@ pub async fn device_cookie(state: &State, tenant: &str, email: &str) -> Result<S
 }
 
 /// The device id a cookie vouches for, if it is valid for this user.
-pub async fn device_of(state: &State, cookie: Option<&str>, tenant: &str, email: &str) -> Result<Option<String>, OAuthError> {
+pub async fn device_of(
+    state: &State,
+    cookie: Option<&str>,
+    tenant: &str,
+    email: &str,
+) -> Result<Option<String>, OAuthError> {
     let Some((id, mac)) = cookie.and_then(|c| c.split_once('.')) else {
         return Ok(None);
     };
@@ -119,9 +129,17 @@ pub async fn device_of(state: &State, cookie: Option<&str>, tenant: &str, email:
     Ok(crypto::ct_eq(mac, &expected).then(|| id.to_string()))
 }
 
-async fn device_mac(state: &State, tenant: &str, email: &str, id: &str) -> Result<String, OAuthError> {
+async fn device_mac(
+    state: &State,
+    tenant: &str,
+    email: &str,
+    id: &str,
+) -> Result<String, OAuthError> {
     let email = store::normalize_email(email);
-    state.keys.cookie_mac(&state.store, "device", &[tenant, &email, id]).await
+    state
+        .keys
+        .cookie_mac(&state.store, "device", &[tenant, &email, id])
+        .await
 }
 
 #[cfg(test)]
@@ -135,8 +153,17 @@ mod tests {
             email,
             device: device.map(str::to_string),
         };
-        assert_eq!(login(" Ada@Example.com", None).key(), login("ada@example.com", None).key());
-        assert_ne!(login("ada@example.com", Some("d1")).key(), login("ada@example.com", None).key());
-        assert_ne!(login("ada@example.com", Some("d1")).key(), login("ada@example.com", Some("d2")).key());
+        assert_eq!(
+            login(" Ada@Example.com", None).key(),
+            login("ada@example.com", None).key()
+        );
+        assert_ne!(
+            login("ada@example.com", Some("d1")).key(),
+            login("ada@example.com", None).key()
+        );
+        assert_ne!(
+            login("ada@example.com", Some("d1")).key(),
+            login("ada@example.com", Some("d2")).key()
+        );
     }
 }

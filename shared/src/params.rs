@@ -244,7 +244,10 @@ mod tests {
         let e = Params::parse("", format!("client_id={}", long(3000)).as_bytes()).unwrap_err();
         assert!(e.description.contains("client_id"));
         assert!(Params::parse("", long(MAX_INPUT + 1).as_bytes()).is_err());
-        assert!(Params::parse(&format!("x={}", long(DEFAULT_LIMIT + 1)), b"").is_err(), "unknown ones too");
+        assert!(
+            Params::parse(&format!("x={}", long(DEFAULT_LIMIT + 1)), b"").is_err(),
+            "unknown ones too"
+        );
         let many: String = (0..100).map(|i| format!("p{i}=1&")).collect();
         assert!(Params::parse(&many, b"").is_err());
         let resources: String = (0..11).map(|i| format!("resource=https://r{i}&")).collect();

@@ -71,3 +71,39 @@ def test_openapi_document_and_template_list_the_same_paths_and_methods():
                   if m in ("get", "post", "put", "delete", "patch", "options", "head")}
     deployed = {(path, method) for path, method, _ in template_routes()}
     assert documented == deployed, f"only documented: {sorted(documented - deployed)}; only deployed: {sorted(deployed - documented)}"
+
+
+def statements(function):
+    t = yaml.load((ROOT / "infra/template.yaml").read_text(), Loader=CfnLoader)
+    res = t["Resources"][function]["Properties"]
+    return [s for p in res["Policies"] for s in p["Statement"]]
+
+
+def leading_keys(function):
+    """The key prefixes a function's table statements allow, by action."""
+    allowed = {}
+    for s in statements(function):
+        if not any(a.startswith("dynamodb:") for a in s["Action"]) or "index" in str(s["Resource"]):
+            continue
+        keys = s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        for a in s["Action"]:
+            allowed[a] = keys
+    return allowed
+
+
+def test_finding_13_each_function_reaches_only_the_items_it_needs():
+    """Least privilege inside the table (dynamodb:LeadingKeys): userinfo cannot
+    read a password hash, a client secret or a signing key's private half; only
+    the token function can read the private halves."""
+    userinfo = leading_keys("UserinfoFunction")
+    assert set(userinfo) == {"dynamodb:GetItem"}
+    assert set(userinfo["dynamodb:GetItem"]) == {"grant#*", "keyset", "at#*"}
+    for function in ["AuthorizeFunction", "TokenFunction", "UserinfoFunction"]:
+        for action, keys in leading_keys(function).items():
+            assert "*" not in keys, f"{function} {action}: every key"
+            assert all(k.endswith("#*") or "*" not in k for k in keys)
+            if function != "TokenFunction":
+                assert "keyset#secret" not in keys, f"{function} reads private keys"
+    kms = [s for f in ["AuthorizeFunction", "UserinfoFunction"] for s in statements(f)
+           if any(a.startswith("kms:") for a in s["Action"])]
+    assert all(s["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"] == "oauth-cookie-key" for s in kms)

@@ -249,6 +249,13 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Takes a cookie another browser holds (the same person's browser).
+    pub fn copy_cookie_from(&mut self, other: &Browser, name: &str) {
+        if let Some(v) = other.cookies.get(name) {
+            self.cookies.insert(name.to_string(), v.clone());
+        }
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()

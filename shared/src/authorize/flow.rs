@@ -77,9 +77,7 @@ pub(super) async fn run(
         None
     };
     match action {
-        Some("login") => {
-            login(state, req, params, &input.path, input, now).await
-        }
+        Some("login") => login(state, req, params, &input.path, input, now).await,
         Some("allow") => decide(state, req, params, session, true, now).await,
         Some("deny") => decide(state, req, params, session, false, now).await,
         Some(_) => Ok(error_page(400, "Invalid request", "Unknown form action.")),
@@ -195,7 +193,10 @@ async fn login_page(
 }
 
 async fn login_csrf_token(state: &State, cookie: &str) -> Result<String, OAuthError> {
-    state.keys.cookie_mac(&state.store, "login-csrf", &[cookie]).await
+    state
+        .keys
+        .cookie_mac(&state.store, "login-csrf", &[cookie])
+        .await
 }
 
 /// The login form was posted.
@@ -219,13 +220,21 @@ async fn login(
         return Ok(page.labelled("csrf_rejected"));
     }
     let again = |req, error: &str, email, status| {
-        login_page(state, req, login_csrf.map(str::to_string), Some(error.into()), email, status)
+        login_page(
+            state,
+            req,
+            login_csrf.map(str::to_string),
+            Some(error.into()),
+            email,
+            status,
+        )
     };
     let (Some(email), Some(password)) = (email, params.get("password")) else {
         let email = params.get("email").map(str::to_string);
         return again(req, "Enter your email and password.", email, 400).await;
     };
-    let device = login::device_of(state, input.device_cookie.as_deref(), &req.tenant, &email).await?;
+    let device =
+        login::device_of(state, input.device_cookie.as_deref(), &req.tenant, &email).await?;
     let attempt = Login {
         tenant: &req.tenant,
         email: &email,
@@ -260,18 +269,27 @@ async fn login(
         Some(_) => None,
         None => Some(login::device_cookie(state, &req.tenant, &email).await?),
     };
-    let (put, released) = tokio::join!(state.store.put_session(&session), login::release(state, &attempt));
+    let (put, released) = tokio::join!(
+        state.store.put_session(&session),
+        login::release(state, &attempt)
+    );
     put?;
     released?;
     let (config, secure) = (&state.config, state.config.secure_cookies);
     let mut a = Answer::redirect(req.url_after_login(path), 303, "login_ok");
     a.set_cookies = vec![
-        set_cookie(&config.cookie_name(SESSION_COOKIE), &cookie, config.session_ttl, secure),
+        set_cookie(
+            &config.cookie_name(SESSION_COOKIE),
+            &cookie,
+            config.session_ttl,
+            secure,
+        ),
         set_cookie(&config.cookie_name(LOGIN_CSRF_COOKIE), "", 0, secure),
     ];
     if let Some(d) = device_cookie {
         let name = config.cookie_name(DEVICE_COOKIE);
-        a.set_cookies.push(set_cookie(&name, &d, login::DEVICE_COOKIE_TTL, secure));
+        a.set_cookies
+            .push(set_cookie(&name, &d, login::DEVICE_COOKIE_TTL, secure));
     }
     Ok(a)
 }

@@ -33,7 +33,9 @@ impl From<KeyError> for crate::OAuthError {
         match e {
             KeyError::Store(e) => e.into(),
             KeyError::Kms(why) => OAuthError::unavailable().with_cause(format!("kms: {why}")),
-            KeyError::Key(why) => OAuthError::server_error().with_cause(format!("key material: {why}")),
+            KeyError::Key(why) => {
+                OAuthError::server_error().with_cause(format!("key material: {why}"))
+            }
         }
     }
 }
@@ -54,7 +56,12 @@ pub(crate) fn context(purpose: &str, id: &str) -> HashMap<String, String> {
 
 impl Kms {
     /// Encrypts `plain` under the key: (ciphertext, the key's ARN).
-    pub async fn encrypt(&self, plain: &[u8], purpose: &str, id: &str) -> Result<(Vec<u8>, String), KeyError> {
+    pub async fn encrypt(
+        &self,
+        plain: &[u8],
+        purpose: &str,
+        id: &str,
+    ) -> Result<(Vec<u8>, String), KeyError> {
         let out = self
             .client
             .encrypt()
@@ -64,12 +71,23 @@ impl Kms {
             .send()
             .await
             .map_err(kms_error)?;
-        let ciphertext = out.ciphertext_blob.ok_or_else(|| KeyError::Kms("no ciphertext".into()))?;
-        Ok((ciphertext.into_inner(), out.key_id.unwrap_or_else(|| self.key_id.clone())))
+        let ciphertext = out
+            .ciphertext_blob
+            .ok_or_else(|| KeyError::Kms("no ciphertext".into()))?;
+        Ok((
+            ciphertext.into_inner(),
+            out.key_id.unwrap_or_else(|| self.key_id.clone()),
+        ))
     }
 
     /// Decrypts what [`Kms::encrypt`] made, under the key it names.
-    pub async fn decrypt(&self, ciphertext: &[u8], kms_key: &str, purpose: &str, id: &str) -> Result<Vec<u8>, KeyError> {
+    pub async fn decrypt(
+        &self,
+        ciphertext: &[u8],
+        kms_key: &str,
+        purpose: &str,
+        id: &str,
+    ) -> Result<Vec<u8>, KeyError> {
         let out = self
             .client
             .decrypt()
@@ -79,7 +97,10 @@ impl Kms {
             .send()
             .await
             .map_err(kms_error)?;
-        Ok(out.plaintext.ok_or_else(|| KeyError::Kms("no plaintext".into()))?.into_inner())
+        Ok(out
+            .plaintext
+            .ok_or_else(|| KeyError::Kms("no plaintext".into()))?
+            .into_inner())
     }
 }
 
@@ -97,9 +118,18 @@ pub async fn ensure_local_key(kms: &aws_sdk_kms::Client, alias: &str) -> Result<
         .await
         .map_err(kms_error)?;
     let id = key.key_metadata.map(|m| m.key_id).unwrap_or_default();
-    if let Err(e) = kms.create_alias().alias_name(alias).target_key_id(id).send().await {
+    if let Err(e) = kms
+        .create_alias()
+        .alias_name(alias)
+        .target_key_id(id)
+        .send()
+        .await
+    {
         // Another process made it first.
-        if !e.as_service_error().is_some_and(|se| se.is_already_exists_exception()) {
+        if !e
+            .as_service_error()
+            .is_some_and(|se| se.is_already_exists_exception())
+        {
             return Err(kms_error(e));
         }
     }

@@ -66,10 +66,18 @@ impl Keys {
 
     /// The MAC of `parts` under the cookie key, for `purpose` (loaded once per
     /// execution environment).
-    pub async fn cookie_mac(&self, store: &Store, purpose: &str, parts: &[&str]) -> Result<String, crate::OAuthError> {
+    pub async fn cookie_mac(
+        &self,
+        store: &Store,
+        purpose: &str,
+        parts: &[&str],
+    ) -> Result<String, crate::OAuthError> {
         #[cfg(feature = "kms")]
         if let Some(kms) = &self.kms {
-            let key = self.cookie.get_or_try_init(|| cookie::load(store, kms)).await?;
+            let key = self
+                .cookie
+                .get_or_try_init(|| cookie::load(store, kms))
+                .await?;
             return Ok(cookie::mac(key, purpose, parts));
         }
         let _ = (store, purpose, parts);

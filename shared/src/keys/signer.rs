@@ -55,8 +55,8 @@ impl Signer {
 
     /// Generates a key pair and encrypts its private half under the KMS key.
     async fn generate(&self) -> Result<(SigningKey, KeySecret), KeyError> {
-        let pair = RsaKeyPair::generate(KeySize::Rsa2048)
-            .map_err(|_| KeyError::Key("generate".into()))?;
+        let pair =
+            RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Key("generate".into()))?;
         let pkcs8 = pair.as_der().map_err(|_| KeyError::Key("encode".into()))?;
         let public = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
         let kid = crate::crypto::random_b64(12);
@@ -146,7 +146,10 @@ impl Signer {
         let blob = STANDARD
             .decode(&secret.ciphertext)
             .map_err(|_| KeyError::Key("ciphertext is not base64".into()))?;
-        let plain = self.kms.decrypt(&blob, &secret.kms_key, PURPOSE, kid).await?;
+        let plain = self
+            .kms
+            .decrypt(&blob, &secret.kms_key, PURPOSE, kid)
+            .await?;
         self.decrypts
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let pair = Arc::new(

@@ -15,6 +15,7 @@
 //! - [`schema`]: the table definition; [`sdk`]: client setup; [`metrics`]:
 //!   request timing for tests and the benchmark.
 
+mod admin;
 pub mod capacity;
 mod clients;
 mod consents;
@@ -32,16 +33,16 @@ pub mod throttle;
 mod users;
 
 pub use grants::Replaced;
-pub use throttle::Attempt;
 pub use legacy::{CodeItem, Consumed, TokenItem};
 pub use metrics::RoundTrips;
 pub use models::{
-    normalize_email, AccessSlot, AccessTokenFormat, Client, CodeState, CookieKeyItem, Grant, GrantItem, KeySecret,
-    KeySecretsItem, KeySetItem, RefreshSlot, Session, SigningKey, UsedRefresh, User,
-    DEFAULT_TENANT,
+    normalize_email, AccessSlot, AccessTokenFormat, Client, CodeState, CookieKeyItem, Grant,
+    GrantItem, KeySecret, KeySecretsItem, KeySetItem, RefreshSlot, Session, SigningKey,
+    UsedRefresh, User, DEFAULT_TENANT,
 };
 pub use pk::{access_key, code_key, grant_key, refresh_key, session_key};
 pub use schema::FAMILY_INDEX;
+pub use throttle::Attempt;
 
 use crate::error::StoreError;
 use aws_sdk_dynamodb::error::DisplayErrorContext;

@@ -41,6 +41,10 @@ pub struct Client {
     /// The resources (RFC 8707) its tokens may be for: their audiences.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// A resource server may introspect any client's tokens; other clients
+    /// only their own (RFC 7662 §4).
+    #[serde(default)]
+    pub resource_server: bool,
     #[serde(default)]
     pub disabled: bool,
     pub created_at: i64,
@@ -260,6 +264,7 @@ pub(crate) fn test_client(public: bool, redirect_uris: &[&str]) -> Client {
         access_token_format: AccessTokenFormat::Opaque,
         post_logout_redirect_uris: vec![],
         resources: vec![],
+        resource_server: false,
         disabled: false,
         created_at: 0,
     }

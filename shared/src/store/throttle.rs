@@ -4,8 +4,8 @@
 //! the password is checked, so concurrent guesses cannot all pass a "fewer than
 //! the limit" test: of any number of them, at most the limit get a check.
 
-use super::pk::throttle_key;
 use super::metrics::Timed;
+use super::pk::throttle_key;
 use super::{capacity, n, s, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -45,7 +45,9 @@ impl Store {
                 .update_item()
                 .table_name(&self.table)
                 .key("pk", s(throttle_key(key)))
-                .update_expression("SET expires_at = if_not_exists(expires_at, :exp) ADD fails :one")
+                .update_expression(
+                    "SET expires_at = if_not_exists(expires_at, :exp) ADD fails :one",
+                )
                 .condition_expression(
                     "attribute_not_exists(pk) OR (expires_at > :now AND fails < :max)",
                 )
@@ -54,17 +56,25 @@ impl Store {
                 .expression_attribute_values(":now", n(now))
                 .expression_attribute_values(":max", n(max as i64))
                 .return_values(ReturnValue::AllNew)
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
                 .send()
                 .timed(&self.calls)
                 .await;
             let old = match res {
                 Ok(out) => {
-                    let count = out.attributes.as_ref().and_then(|a| number(a, "fails")).unwrap_or(1);
+                    let count = out
+                        .attributes
+                        .as_ref()
+                        .and_then(|a| number(a, "fails"))
+                        .unwrap_or(1);
                     return Ok(Attempt::Reserved(count as u32));
                 }
                 Err(e) => match e.into_service_error() {
-                    UpdateItemError::ConditionalCheckFailedException(c) => c.item.unwrap_or_default(),
+                    UpdateItemError::ConditionalCheckFailedException(c) => {
+                        c.item.unwrap_or_default()
+                    }
                     other => return Err(unavailable(other)),
                 },
             };
@@ -89,7 +99,9 @@ impl Store {
                 .await;
             match restart {
                 Ok(_) => return Ok(Attempt::Reserved(1)),
-                Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
                 Err(e) => return Err(unavailable(e)),
             }
         }
@@ -113,7 +125,12 @@ impl Store {
             .await;
         match res {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(unavailable(e)),
         }
     }

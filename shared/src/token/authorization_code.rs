@@ -30,6 +30,8 @@ pub(super) async fn grant(
     let (client, item) = read(state, &req.client, grant_id, GrantType::AuthorizationCode).await?;
     let item = item.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
     let audience = audience(state, &client, &item.grant.resources, req.params)?;
+    // The grant's maximum lifetime counts from the authorization.
+    let ends_at = grant_end(state, &client, item.created_at);
     let is_oidc = oidc::is_oidc(&item.grant.scope);
     let minted = mint(
         state,
@@ -41,7 +43,7 @@ pub(super) async fn grant(
             audience: &audience,
             // OpenID Connect Core §11: a refresh token only with offline access.
             with_refresh: !is_oidc || item.grant.scope.iter().any(|s| s == OFFLINE_ACCESS),
-            ends_at: item.ends_at.or(grant_end(state, &client, now)),
+            ends_at,
             id_token: if is_oidc {
                 IdToken::ForCode
             } else {
@@ -62,7 +64,7 @@ pub(super) async fn grant(
             CodeUse::Fresh(code) => {
                 check_redirect_uri(&client, code, req.params.get("redirect_uri"))?;
                 check_pkce(&client, code, req.params.get("code_verifier"))?;
-                let next = grant::redeem_code(current, minted.issued.clone(), now);
+                let next = grant::redeem_code(current, minted.issued.clone(), ends_at, now);
                 Ok(Step::Write(Box::new(next)))
             }
             CodeUse::Replayed => Ok(Step::Replay),

@@ -7,10 +7,10 @@ use super::{new_grant, require_grant, GrantType, TokenRequest};
 use crate::client_auth::authenticate;
 use crate::error::OAuthError;
 use crate::login::{self, Login, PasswordCheck, LOCKED_MESSAGE};
-use crate::store::Attempt;
 use crate::params::Params;
 use crate::scope;
 use crate::state::State;
+use crate::store::Attempt;
 use crate::store::Grant;
 use crate::tenant;
 

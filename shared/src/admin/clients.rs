@@ -1,0 +1,274 @@
+//! Clients: register, change, disable or enable, delete, list, show.
+//! Disabling or deleting a client revokes every grant it holds.
+
+use super::{invalid, valid_redirect_uri, AdminError};
+use crate::crypto;
+use crate::grant_type::GrantType;
+use crate::store::{AccessTokenFormat, Client, Store};
+use serde_json::{json, Value};
+
+/// What `oauthctl client create` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    pub id: Option<String>,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub scopes: Vec<String>,
+    /// `None`: the default scope is every allowed scope.
+    pub default_scopes: Option<Vec<String>>,
+    /// Empty: `authorization_code` and `refresh_token`.
+    pub grants: Vec<String>,
+    pub public: bool,
+    pub access_ttl: Option<i64>,
+    pub refresh_ttl: Option<i64>,
+    pub max_grant_ttl: Option<i64>,
+    pub access_token_format: AccessTokenFormat,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// RFC 8707 resources its tokens may be for.
+    pub resources: Vec<String>,
+    /// May introspect other clients' tokens (RFC 7662 §4).
+    pub resource_server: bool,
+}
+
+/// What `oauthctl client update` changes; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChange {
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub default_scopes: Option<Vec<String>>,
+    pub grants: Option<Vec<String>>,
+    pub access_ttl: Option<i64>,
+    pub refresh_ttl: Option<i64>,
+    pub max_grant_ttl: Option<i64>,
+    pub access_token_format: Option<AccessTokenFormat>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub resources: Option<Vec<String>>,
+    pub resource_server: Option<bool>,
+}
+
+/// A client's settings, checked: what create and update write.
+fn settle(new: NewClient, id: String, now: i64) -> Result<Client, AdminError> {
+    if new.name.trim().is_empty() {
+        return Err(invalid("--name is required"));
+    }
+    if let Some(bad) = new.redirect_uris.iter().find(|u| !valid_redirect_uri(u)) {
+        return Err(invalid(format!(
+            "redirect URI {bad:?} must be an absolute URL without a fragment"
+        )));
+    }
+    let scopes = crate::scope::parse(&new.scopes.join(" ")).map_err(|e| invalid(e.description))?;
+    let default_scopes = match new.default_scopes {
+        Some(d) => crate::scope::parse(&d.join(" ")).map_err(|e| invalid(e.description))?,
+        None => scopes.clone(),
+    };
+    if let Some(bad) = default_scopes.iter().find(|s| !scopes.contains(s)) {
+        return Err(invalid(format!(
+            "default scope {bad:?} is not among the allowed scopes"
+        )));
+    }
+    let grants = if new.grants.is_empty() {
+        vec![
+            "authorization_code".to_string(),
+            "refresh_token".to_string(),
+        ]
+    } else {
+        new.grants
+    };
+    if let Some(bad) = grants.iter().find(|g| GrantType::parse(g).is_none()) {
+        return Err(invalid(format!(
+            "unknown grant {bad:?}; use one of {}",
+            GrantType::names().join(", ")
+        )));
+    }
+    if new.public && grants.iter().any(|g| g == "client_credentials") {
+        return Err(invalid(
+            "a public client cannot have the client_credentials grant",
+        ));
+    }
+    if grants.iter().any(|g| g == "authorization_code") && new.redirect_uris.is_empty() {
+        return Err(invalid(
+            "the authorization_code grant needs at least one --redirect-uri",
+        ));
+    }
+    if let Some(bad) = new
+        .post_logout_redirect_uris
+        .iter()
+        .find(|u| !valid_redirect_uri(u))
+    {
+        return Err(invalid(format!(
+            "post-logout redirect URI {bad:?} must be an absolute URL without a fragment"
+        )));
+    }
+    if let Some(bad) = new.resources.iter().find(|u| !valid_redirect_uri(u)) {
+        return Err(invalid(format!(
+            "resource {bad:?} must be an absolute URI without a fragment (RFC 8707)"
+        )));
+    }
+    let max = crate::config::MAX_SIGNED_TTL;
+    if new.access_token_format == AccessTokenFormat::Jwt
+        && !new.access_ttl.is_none_or(|t| (1..=max).contains(&t))
+    {
+        return Err(invalid(format!(
+            "a jwt client's access tokens must expire, within {max} seconds: an API that validates them sees a revocation only then"
+        )));
+    }
+    for ttl in [new.access_ttl, new.refresh_ttl, new.max_grant_ttl]
+        .into_iter()
+        .flatten()
+    {
+        if ttl < 0 {
+            return Err(invalid(
+                "token lifetimes are seconds >= 0 (0 = never expires)",
+            ));
+        }
+    }
+    Ok(Client {
+        pk: Client::key(&id),
+        client_id: id,
+        name: new.name.trim().to_string(),
+        secret_hash: None,
+        redirect_uris: new.redirect_uris,
+        scopes,
+        default_scopes,
+        grants,
+        access_ttl: new.access_ttl,
+        refresh_ttl: new.refresh_ttl,
+        max_grant_ttl: new.max_grant_ttl,
+        access_token_format: new.access_token_format,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        resources: new.resources,
+        resource_server: new.resource_server,
+        disabled: false,
+        created_at: now,
+    })
+}
+
+/// Registers a client; returns it and its secret (shown once, stored hashed).
+pub async fn create_client(
+    store: &Store,
+    new: NewClient,
+    now: i64,
+) -> Result<(Client, Option<String>), AdminError> {
+    let id = new.id.clone().unwrap_or_else(crypto::random_id);
+    if id.is_empty() || id.len() > 128 || id.contains(char::is_control) {
+        return Err(invalid("client id must be 1-128 printable characters"));
+    }
+    let secret = (!new.public).then(crypto::random_token);
+    let client = Client {
+        secret_hash: secret.as_deref().map(crypto::sha256_hex),
+        ..settle(new, id, now)?
+    };
+    store.put_client(&client, true).await?;
+    Ok((client, secret))
+}
+
+async fn existing(store: &Store, client_id: &str) -> Result<Client, AdminError> {
+    store
+        .get_client(client_id)
+        .await?
+        .ok_or_else(|| invalid("no such client"))
+}
+
+/// Changes a client's settings, checked as at creation; its id, secret,
+/// state and creation time stay.
+pub async fn update_client(
+    store: &Store,
+    client_id: &str,
+    change: ClientChange,
+) -> Result<Client, AdminError> {
+    let old = existing(store, client_id).await?;
+    let new = NewClient {
+        id: None,
+        name: change.name.unwrap_or_else(|| old.name.clone()),
+        redirect_uris: change
+            .redirect_uris
+            .unwrap_or_else(|| old.redirect_uris.clone()),
+        scopes: change.scopes.unwrap_or_else(|| old.scopes.clone()),
+        default_scopes: Some(
+            change
+                .default_scopes
+                .unwrap_or_else(|| old.default_scopes.clone()),
+        ),
+        grants: change.grants.unwrap_or_else(|| old.grants.clone()),
+        public: old.is_public(),
+        access_ttl: change.access_ttl.or(old.access_ttl),
+        refresh_ttl: change.refresh_ttl.or(old.refresh_ttl),
+        max_grant_ttl: change.max_grant_ttl.or(old.max_grant_ttl),
+        access_token_format: change
+            .access_token_format
+            .unwrap_or(old.access_token_format),
+        post_logout_redirect_uris: change
+            .post_logout_redirect_uris
+            .unwrap_or_else(|| old.post_logout_redirect_uris.clone()),
+        resources: change.resources.unwrap_or_else(|| old.resources.clone()),
+        resource_server: change.resource_server.unwrap_or(old.resource_server),
+    };
+    let client = Client {
+        secret_hash: old.secret_hash.clone(),
+        disabled: old.disabled,
+        ..settle(new, old.client_id.clone(), old.created_at)?
+    };
+    store.put_client(&client, false).await?;
+    Ok(client)
+}
+
+/// Replaces a confidential client's secret; returns the new one.
+pub async fn rotate_secret(store: &Store, client_id: &str) -> Result<String, AdminError> {
+    let mut client = existing(store, client_id).await?;
+    if client.is_public() {
+        return Err(invalid("a public client has no secret"));
+    }
+    let secret = crypto::random_token();
+    client.secret_hash = Some(crypto::sha256_hex(&secret));
+    store.put_client(&client, false).await?;
+    Ok(secret)
+}
+
+/// Disables a client: new grants and token requests are refused, then every
+/// outstanding code and token of the client is revoked. Returns how many
+/// grants went. Run again after a failure, it finishes the job.
+pub async fn disable_client(store: &Store, client_id: &str) -> Result<usize, AdminError> {
+    let mut client = existing(store, client_id).await?;
+    client.disabled = true;
+    store.put_client(&client, false).await?;
+    Ok(store.revoke_client_tokens(client_id).await?)
+}
+
+/// Enables a disabled client again (its revoked grants stay revoked).
+pub async fn enable_client(store: &Store, client_id: &str) -> Result<Client, AdminError> {
+    let mut client = existing(store, client_id).await?;
+    client.disabled = false;
+    store.put_client(&client, false).await?;
+    Ok(client)
+}
+
+/// Deletes a client: disabled first (nothing new is granted), its grants
+/// revoked, then the item deleted; a failure part-way leaves a disabled client,
+/// and running it again finishes. Returns how many grants went.
+pub async fn delete_client(store: &Store, client_id: &str) -> Result<usize, AdminError> {
+    let revoked = disable_client(store, client_id).await?;
+    store.delete_client(client_id).await?;
+    Ok(revoked)
+}
+
+/// A client as oauthctl shows it: every setting, never the secret's hash.
+pub fn view(c: &Client) -> Value {
+    json!({
+        "client_id": c.client_id, "name": c.name, "public": c.is_public(), "disabled": c.disabled,
+        "redirect_uris": c.redirect_uris, "scopes": c.scopes, "default_scopes": c.default_scopes,
+        "grants": c.grants, "access_ttl": c.access_ttl, "refresh_ttl": c.refresh_ttl,
+        "max_grant_ttl": c.max_grant_ttl, "access_token_format": c.access_token_format,
+        "post_logout_redirect_uris": c.post_logout_redirect_uris, "resources": c.resources,
+        "resource_server": c.resource_server, "created_at": c.created_at,
+    })
+}
+
+pub async fn list_clients(store: &Store) -> Result<Value, AdminError> {
+    let clients = store.list_clients().await?;
+    Ok(Value::Array(clients.iter().map(view).collect()))
+}
+
+pub async fn show_client(store: &Store, client_id: &str) -> Result<Value, AdminError> {
+    Ok(view(&existing(store, client_id).await?))
+}
