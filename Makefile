@@ -1,4 +1,4 @@
-.PHONY: dev test build size bench fmt lint
+.PHONY: dev test build size bench fuzz fmt lint
 # Start the local stack: moto's DynamoDB, a demo client and user, the functions on :9000.
 dev:
 	bash infra/dev.sh
@@ -14,6 +14,9 @@ size:
 # Benchmark: cold start, latency, round trips, CPU, size, RSS, cost, and node-oidc-provider beside us.
 bench:
 	bash infra/bench.sh
+# Coverage-guided fuzzing of every request parser (FUZZ_SECONDS per target, default 60).
+fuzz:
+	bash infra/fuzz.sh
 fmt:
 	cargo fmt --all
 lint:

@@ -31,12 +31,40 @@ impl Store {
     }
 
     /// Writes a new grant; `AlreadyExists` if its id is taken (a revoked
-    /// legacy family's marker, or a 2^-128 collision).
+    /// legacy family's marker, or a 2^-128 collision). A write the SDK retried
+    /// after a lost response finds its own item there: that is success.
     pub async fn create_grant(&self, item: &GrantItem) -> Result<(), StoreError> {
-        self.put(item, true).await
+        let encoded = encode(item)?;
+        self.calls
+            .charge(capacity::write(capacity::item_size(&encoded)));
+        let res = self
+            .ddb
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encoded))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .timed(&self.calls)
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) => match e.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(c) => {
+                    let there: Option<GrantItem> = c.item.map(decode).transpose()?;
+                    if there.as_ref() == Some(item) {
+                        Ok(())
+                    } else {
+                        Err(StoreError::AlreadyExists)
+                    }
+                }
+                other => Err(unavailable(other)),
+            },
+        }
     }
 
-    /// Replaces the grant if it is still at version `expected` (one PutItem).
+    /// Replaces the grant if it is still at version `expected` (one PutItem). A
+    /// write the SDK retried after a lost response finds itself there: `Done`.
     pub async fn replace_grant(
         &self,
         item: &GrantItem,
@@ -61,7 +89,11 @@ impl Store {
             Ok(_) => Ok(Replaced::Done),
             Err(e) => match e.into_service_error() {
                 PutItemError::ConditionalCheckFailedException(c) => {
-                    let current = c.item.map(decode).transpose()?;
+                    let current: Option<GrantItem> = c.item.map(decode).transpose()?;
+                    // The SDK retried our write after a lost response: it is there.
+                    if current.as_ref() == Some(item) {
+                        return Ok(Replaced::Done);
+                    }
                     Ok(Replaced::Conflict(current.map(Box::new)))
                 }
                 other => Err(unavailable(other)),
