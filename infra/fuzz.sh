@@ -8,7 +8,7 @@
 # are panics and failed assertions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.1
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.2
 export RUSTC_BOOTSTRAP=1
 TARGETS=${FUZZ_TARGETS:-"params request scope redirect_uri pkce credential jwt authorize_params"}
 mkdir -p test-output
