@@ -1,95 +1,136 @@
-"""Prints `make bench`'s table and writes the merged JSON report.
+"""Prints `make bench`'s tables from the harness's JSON and writes the report.
 
-usage: bench_report.py bench.json wrk-ours.txt wrk-peer.txt peer_first_ms connections duration out.json
+usage: bench_report.py bench.json out.json
 """
 
 import datetime
 import json
 import platform
-import re
 import sys
 
 
-def wrk(path):
-    text = open(path).read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
-    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[p99.group(2)]
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    total = int(re.search(r"(\d+) requests in", text).group(1))
-    return {"requests_per_s": rps, "p99_ms": float(p99.group(1)) * scale, "requests": total,
-            "non_2xx": int(bad.group(1)) if bad else 0}
+def table(title, header, rows):
+    print(f"\n{title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+
+
+def ms(v):
+    return f"{v:.1f} ms"
+
+
+def us(v):
+    return f"{v:,.0f} µs"
+
+
+def usd(v):
+    return f"${v:,.2f}"
+
+
+def mib(v):
+    return f"{v:.1f} MiB"
+
+
+def units(v):
+    return f"{v:g}"
 
 
 def main():
-    bench_path, ours_path, peer_path, peer_first, conns, duration, out_path = sys.argv[1:8]
+    bench_path, out_path = sys.argv[1:3]
     bench = json.load(open(bench_path))
-    ours, peer = wrk(ours_path), wrk(peer_path)
-    token_cold = next(r for r in bench["cold"] if r["function"] == "token")
-    peer_row = {
-        "load": f"wrk -t2 -c{conns} -d{duration}, POST client_credentials with HTTP Basic, loopback",
-        "ours": {"start_to_first_token_ms": token_cold["cold_start_ms_median"], **ours},
-        "node_oidc_provider": {"start_to_first_token_ms": float(peer_first), **peer},
-    }
-    peer_row["ratios_ours_over_peer"] = {
-        "start_to_first_token": peer_row["ours"]["start_to_first_token_ms"] / max(float(peer_first), 1e-9),
-        "throughput": ours["requests_per_s"] / peer["requests_per_s"],
-        "p99": ours["p99_ms"] / peer["p99_ms"],
-    }
-    report = {
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {bench['machine']}, {platform.platform()}",
-        **bench,
-        "peer": peer_row,
-    }
-    json.dump(report, open(out_path, "w"), indent=2)
+    bench["date"] = datetime.date.today().isoformat()
+    bench["cpu_model"] = next(
+        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+        platform.processor(),
+    )
+    print(f"make bench, {bench['date']}: {bench['machine']} ({bench['cpu_model']}); "
+          f"DynamoDB = {bench['dynamodb']}")
 
-    print(f"\n# make bench — {report['date']} — {report['machine']}")
-    print(f"DynamoDB: {bench['dynamodb']}\n")
-    print("## Cold start (release bootstrap under a loopback Runtime API emulator; DynamoDB client built)")
-    print(f"{'function':<10} {'median ms':>10} {'max ms':>8} {'size MiB x86_64':>16} {'size MiB arm64':>15} {'peak RSS MiB':>13}")
-    for r in bench["cold"]:
-        arm = r.get("bootstrap_bytes_arm64")
-        arm_mib = f"{arm / 2**20:.2f}" if arm else "(make build)"
-        print(f"{r['function']:<10} {r['cold_start_ms_median']:>10.1f} {r['cold_start_ms_max']:>8.1f} "
-              f"{r['bootstrap_bytes'] / 2**20:>16.2f} {arm_mib:>15} {r['peak_rss_mib']:>13.1f}")
-    print("\n## Warm latency (in-process handler + local DynamoDB API; thread CPU includes the SDK and socket I/O)")
-    print(f"{'endpoint':<34} {'p50 ms':>7} {'p99 ms':>7} {'DynamoDB':>9} {'CPU µs p50':>11} {'requests':>9} {'sequential':>11}")
-    cpu = None
-    for r in bench["warm"]:
-        if "handler_own_instructions" in r:
-            cpu = r
-            continue
-        if "p50_ms" not in r:
-            print(f"{r['endpoint']:<34} {'':>7} {'':>7} {'':>9} {r['cpu_ms_p50'] * 1000:>11.0f}")
-            continue
-        print(f"{r['endpoint']:<34} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['dynamodb_share']:>8.0%} "
-              f"{r['cpu_us_p50']:>11.0f} {r['ddb_requests']:>9.1f} {r['ddb_sequential']:>11.1f}")
-    if cpu:
-        def num(v, fmt):
-            return format(v, fmt) if v is not None else "n/a"
-        print(f"\n## Handler CPU per code grant, I/O excluded (canned DynamoDB answers; goal < {cpu['goal_us']} µs)")
-        print(f"{'':<38} {'µs (native p50)':>16} {'instructions (callgrind)':>25}")
-        print(f"{'handler incl. the AWS SDK':<38} {cpu['handler_incl_sdk_us_p50']:>16.1f} "
-              f"{num(cpu['handler_incl_sdk_instructions'], ',.0f'):>25}")
-        print(f"{'its 3 DynamoDB calls alone (SDK)':<38} {cpu['sdk_calls_alone_us_p50']:>16.1f} "
-              f"{num(cpu['sdk_calls_alone_instructions'], ',.0f'):>25}")
-        own = "the handler's own work (difference)"
-        print(f"{own:<38} {num(cpu['handler_own_us_estimate'], '.1f'):>16} "
-              f"{num(cpu['handler_own_instructions'], ',.0f'):>25}")
-    print("\n## Cost per million on AWS (prices: " +
-          ", ".join(f"{k} ${v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in bench["prices"].items()) + ")")
-    print(f"{'grant':<34} {'MB':>5} {'billed ms':>9} {'Lambda $':>9} {'HTTP API $':>10} {'DynamoDB $':>10} {'total $':>8}")
-    for c in bench["cost_per_million"]:
-        print(f"{c['grant']:<34} {c['memory_mb']:>5.0f} {c['billed_ms']:>9.0f} {c['lambda_usd']:>9.2f} "
-              f"{c['http_api_usd']:>10.2f} {c['dynamodb_usd']:>10.2f} {c['total_usd_per_million']:>8.2f}")
-    print(f"\n## Side by side: node-oidc-provider ({peer_row['load']})")
-    print(f"{'':<22} {'start→first token ms':>21} {'req/s':>9} {'p99 ms':>8} {'non-2xx':>8}")
-    for name, r in (("ours (cargo lambda watch)", peer_row["ours"]), ("node-oidc-provider", peer_row["node_oidc_provider"])):
-        print(f"{name:<22} {r['start_to_first_token_ms']:>21.1f} {r['requests_per_s']:>9.0f} {r['p99_ms']:>8.2f} {r['non_2xx']:>8}")
-    ra = peer_row["ratios_ours_over_peer"]
-    print(f"{'ratio ours/peer':<22} {ra['start_to_first_token']:>21.2f} {ra['throughput']:>9.2f} {ra['p99']:>8.2f}")
-    print(f"\nJSON: {out_path}")
+    warm = [r for r in bench["warm"] if "p50_ms" in r]
+    warm and table("Warm: handler in-process against the local DynamoDB API (capacity units counted by "
+          "DynamoDB's sizing rules from the requests sent)",
+          ["endpoint", "p50", "p99", "DynamoDB share", "thread CPU p50", "requests / sequential",
+           "RRU", "WRU"],
+          [[r["endpoint"], ms(r["p50_ms"]), ms(r["p99_ms"]), f"{r['dynamodb_share']:.0%}",
+            us(r["cpu_us_p50"]), f"{r['ddb_requests']:g} / {r['ddb_sequential']:g}",
+            units(r["rru"]), units(r["wru"])] for r in warm])
+    argon = next((r for r in bench["warm"] if r.get("key") == "argon2id"), None)
+    if argon:
+        print(f"\nArgon2id verify alone: {argon['cpu_ms_p50']:.1f} ms of CPU")
+
+    h = bench["handler_cpu"]
+    h and table("Code grant CPU with the I/O taken out (canned DynamoDB connector)",
+          ["", "µs (native p50)", "instructions"],
+          [["handler including the AWS SDK", f"{h['handler_incl_sdk_us_p50']:.1f}",
+            f"{h['handler_incl_sdk_instructions'] or 0:,.0f}"],
+           ["its DynamoDB calls alone (SDK)", f"{h['sdk_calls_alone_us_p50']:.1f}",
+            f"{h['sdk_calls_alone_instructions'] or 0:,.0f}"],
+           ["the handler's own work", f"{h['handler_own_us_estimate'] or 0:.1f}",
+            f"{h['handler_own_instructions'] or 0:,.0f}"]])
+
+    bench["cold"] and table("Cold start: spawn → first answer under the Runtime API emulator (median / max), "
+          "beside hello world",
+          ["function", "first request", "median / max", "× hello world", "bootstrap x86_64 (arm64)",
+           "peak RSS after 200"],
+          [[r["function"], r["first_request"],
+            f"{r['cold_start_ms_median']:.1f} / {r['cold_start_ms_max']:.1f} ms",
+            f"{r['ratio_to_hello']:.2f}",
+            f"{r['bootstrap_bytes'] / 2**20:.2f} MiB"
+            + (f" ({r['bootstrap_bytes_arm64'] / 2**20:.2f})" if "bootstrap_bytes_arm64" in r else ""),
+            mib(r["peak_rss_mib_after_200"]) if "peak_rss_mib_after_200" in r else ""]
+           for r in bench["cold"]])
+
+    side = bench.get("side_by_side")
+    if side:
+        cold_token = next((r for r in bench["cold"]
+                           if r["function"] == "token" and r["first_request"].startswith("client_credentials")),
+                          {"cold_start_ms_median": float("nan")})
+        rows = []
+        for r in side["rows"]:
+            ours, mem, peer = r["ours"], r["ours_in_memory"], r["peer"]
+
+            def line(label, key, fmt, ratio=True):
+                q = lambda a, b: f"{a[key] / b[key]:.2f}" if a and ratio else ""
+                return ["", label, fmt(ours[key]), fmt(mem[key]) if mem else "—", fmt(peer[key]),
+                        q(ours, peer), q(mem, peer)]
+
+            rows += [
+                [r["workload"]] + line("CPU per request", "cpu_us_per_request", us)[1:],
+                line("requests per core-second", "per_core_per_s", lambda v: f"{v:,.0f}"),
+                line("peak RSS", "peak_rss_mib", mib),
+                line("sequential req/s on loopback*", "sequential_req_per_s", lambda v: f"{v:,.0f}"),
+            ]
+        first = side["peer_start_to_first_token_ms"]
+        rows.append(["client_credentials", "process start → first token", ms(cold_token["cold_start_ms_median"]),
+                     "", ms(first), f"{cold_token['cold_start_ms_median'] / first:.2f}", ""])
+        table(f"Side by side with {side['peer']}, Node.js {side['node']}: {side['rows'][0]['requests']} "
+              "requests per workload, one at a time; the server process's CPU from /proc/<pid>/task/*/schedstat",
+              ["workload", "figure", "ours, DynamoDB (moto)", "ours, storage in memory", "peer (in memory)",
+               "ours / peer", "in memory / peer"], rows)
+        print(f"\nHello world under the same runtime client and emulator: "
+              f"{side['hello_world_cpu_us_per_request']:.0f} µs of CPU per request (the floor of any function).")
+        print("* one request at a time: ours waits for its DynamoDB round trips to moto (Python) on this "
+              "machine; the peer keeps everything in process memory. Not a measure of either server's capacity.")
+
+    bench["cost_per_million"] and table("Cost per million at us-east-1 list prices (billed duration = the warm p50 above, "
+          "at the template's memory)",
+          ["grant", "Lambda", "HTTP API", "DynamoDB (RRU / WRU)", "total"],
+          [[r["grant"], usd(r["lambda_usd"]), usd(r["http_api_usd"]),
+            f"{usd(r['dynamodb_usd'])} ({units(r['rru'])} / {units(r['wru'])})",
+            f"**{usd(r['total_usd_per_million'])}**"] for r in bench["cost_per_million"]])
+
+    bench["scale"] and table("At scale: a 30-day month of authorization-code grants (authorize redirect + code grant)",
+          ["grants/s", "Lambda", "HTTP API", "DynamoDB on-demand", "DynamoDB provisioned (WCU / RCU at 70%)"],
+          [[f"{r['grants_per_second']:,.0f}", usd(r["lambda_usd"]), usd(r["http_api_usd"]),
+            usd(r["dynamodb_on_demand_usd"]),
+            f"{usd(r['dynamodb_provisioned_usd'])} ({r['provisioned_wcu']:,.0f} / {r['provisioned_rcu']:,.0f})"]
+           for r in bench["scale"]])
+
+    with open(out_path, "w") as out:
+        json.dump(bench, out, indent=2)
+    print(f"\nreport: {out_path}")
 
 
 if __name__ == "__main__":

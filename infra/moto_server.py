@@ -8,6 +8,12 @@ each request atomically, and the tests of concurrent code and refresh-token use
 depend on that. One lock around each request gives the local stack the same
 semantics; moto already serialises on Python's GIL, so no throughput is lost.
 
+It is served by waitress rather than werkzeug's development server (which
+`moto_server` uses): werkzeug closes every connection after its response, so
+each SDK request would open a new TCP connection and that cost would be in every
+latency and CPU figure measured locally. waitress keeps HTTP/1.1 connections
+alive, as DynamoDB does.
+
 usage: python infra/moto_server.py HOST PORT
 """
 
@@ -15,12 +21,10 @@ import os
 import sys
 import threading
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import run_simple
+import logging
+
+import waitress
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
 def atomic(app):
@@ -44,8 +48,11 @@ def main():
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
     moto = DomainDispatcherApplication(create_backend_app)
-    moto.debug = True  # as moto_server: tracebacks in the log
-    run_simple(host, port, atomic(moto), threaded=True, request_handler=MotoRequestHandler)
+    logging.basicConfig(level=logging.INFO)
+    # Threads to hold the tests' concurrent connections (requests still run one
+    # at a time under the lock); no limit on a request's duration.
+    waitress.serve(atomic(moto), host=host, port=port, threads=64, channel_timeout=120,
+                   connection_limit=1000, ident="moto")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@
 //! difference divided by the difference: start-up and setup cancel out).
 //! `code-sdk` makes the same three DynamoDB calls through the same client with the
 //! same answers, so `code − code-sdk` is the handler's own work.
+//!
+//! `bench lambda-canned` is the token function itself, as its bootstrap runs it,
+//! over the same connector: the side by side's "ours, storage answered from
+//! memory", the same condition as node-oidc-provider's in-memory adapter.
 
 use crate::{percentile, post, thread_cpu, REDIRECT};
 use aws_sdk_dynamodb::config::{Credentials, Region};
@@ -30,13 +34,13 @@ use std::collections::HashMap;
 use std::process::Command;
 use std::time::Instant;
 
-const CLIENT_ID: &str = "bench-cpu";
-const SECRET: &str = "bench-cpu-secret-0123456789abcdef";
+pub const CLIENT_ID: &str = "bench-cpu";
+pub const SECRET: &str = "bench-cpu-secret-0123456789abcdef";
 /// Answers DynamoDB's JSON protocol from memory, by `X-Amz-Target` and, for
 /// GetItem, by the key's prefix: the client, or the code's grant (never used,
 /// so every request redeems it afresh).
-#[derive(Debug, Clone)]
-struct Canned {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Canned {
     client_item: String,
     grant_item: String,
 }
@@ -108,9 +112,9 @@ fn item_json<T: serde::Serialize>(field: &str, value: &T) -> String {
     json!({ field: wire_item(&item) }).to_string()
 }
 
-/// The production SDK configuration with the connector swapped for [`Canned`];
-/// the code the requests present.
-async fn state() -> (State, String) {
+/// The canned client (code, refresh and client-credentials grants) and code
+/// grant (scope `read`, never used), and the code that redeems it.
+pub fn canned() -> (Canned, String) {
     let now = shared::clock::unix_now();
     let client = store::Client {
         pk: store::Client::key(CLIENT_ID),
@@ -120,7 +124,9 @@ async fn state() -> (State, String) {
         redirect_uris: vec![REDIRECT.into()],
         scopes: vec!["read".into(), "write".into()],
         default_scopes: vec![],
-        grants: vec!["authorization_code".into(), "refresh_token".into()],
+        grants: ["authorization_code", "refresh_token", "client_credentials"]
+            .map(String::from)
+            .to_vec(),
         access_ttl: None,
         refresh_ttl: None,
         max_grant_ttl: None,
@@ -145,6 +151,11 @@ async fn state() -> (State, String) {
         client_item: item_json("Item", &client),
         grant_item: item_json("Item", &item),
     };
+    (canned, code)
+}
+
+/// The production SDK configuration with the connector swapped for [`Canned`].
+async fn canned_state(canned: Canned) -> State {
     let conf = aws_sdk_dynamodb::config::Builder::from(&store::sdk::sdk_config().await)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKIDBENCH", "bench", None, None, "bench"))
@@ -152,8 +163,28 @@ async fn state() -> (State, String) {
         .http_client(SharedHttpClient::new(canned))
         .build();
     let store = Store::new(aws_sdk_dynamodb::Client::from_conf(conf), "bench-cpu");
-    let state = State::new(Config::new("bench-cpu", "http://127.0.0.1:9000"), store);
-    (state, code)
+    State::new(Config::new("bench-cpu", "http://127.0.0.1:9000"), store)
+}
+
+async fn state() -> (State, String) {
+    let (canned, code) = canned();
+    (canned_state(canned).await, code)
+}
+
+/// `bench lambda-canned`: the token function's bootstrap over the canned
+/// connector given (as JSON) in `BENCH_CANNED`.
+pub async fn lambda() {
+    let canned: Canned =
+        serde_json::from_str(&std::env::var("BENCH_CANNED").expect("BENCH_CANNED"))
+            .expect("BENCH_CANNED holds a Canned");
+    let state: &'static State = Box::leak(Box::new(canned_state(canned).await));
+    lambda_http::run(lambda_http::service_fn(
+        move |req: lambda_http::Request| async move {
+            Ok::<_, std::convert::Infallible>(token::handle(state, req).await)
+        },
+    ))
+    .await
+    .expect("the runtime runs");
 }
 
 /// The code grant's token request, client authenticated in the body.

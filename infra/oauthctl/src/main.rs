@@ -357,7 +357,7 @@ async fn user_cmd(
 async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     let mut config = shared::Config::from_env()?;
     config.table_name = cli.table.clone();
-    let sdk = shared::store::sdk::sdk_config().await;
+    let sdk = shared::store::sdk::sdk_config_with_system_roots().await;
     let kms = aws_sdk_kms::Client::new(&sdk);
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), cli.table.clone());
     let state = shared::State::new(config, store).with_kms(kms.clone());
