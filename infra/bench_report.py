@@ -70,6 +70,22 @@ def main():
            ["the handler's own work", f"{h['handler_own_us_estimate'] or 0:.1f}",
             f"{h['handler_own_instructions'] or 0:,.0f}"]])
 
+    sig = bench.get("signing")
+    if sig:
+        code = next((r for r in warm if r["key"] == "code_grant"), None)
+        oidc = next((r for r in warm if r["key"] == "code_grant_oidc_jwt"), None)
+        rows = [["one RS256 signature (2048-bit key in memory)", us(sig["rs256_signature_cpu_us_p50"])]]
+        if code and oidc:
+            rows += [["code grant, opaque tokens (thread CPU p50)", us(code["cpu_us_p50"])],
+                     ["code grant, openid: ID token + JWT access token (two signatures)", us(oidc["cpu_us_p50"])],
+                     ["difference", us(oidc["cpu_us_p50"] - code["cpu_us_p50"])]]
+        rows += [["a fresh environment's first signature: keyset read + KMS Decrypt, wall",
+                  f"{ms(sig['first_signature_ms'])} ({sig['first_signature_dynamodb_requests']} DynamoDB requests, "
+                  f"{sig['first_signature_kms_decrypts']} KMS Decrypt)"],
+                 [f"KMS Decrypt calls after {sig['signatures']} more signatures", sig["kms_decrypts_after_signatures"]],
+                 ["DynamoDB requests of a warm JWKS + discovery call", sig["warm_jwks_and_discovery_dynamodb_requests"]]]
+        table("Signing", ["", "figure"], rows)
+
     bench["cold"] and table("Cold start: spawn → first answer under the Runtime API emulator (median / max), "
           "beside hello world",
           ["function", "first request", "median / max", "× hello world", "bootstrap x86_64 (arm64)",

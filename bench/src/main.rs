@@ -11,6 +11,7 @@ mod cold;
 mod cpu;
 mod emulator;
 mod peer;
+mod signing;
 mod warm;
 
 use lambda_http::Request;
@@ -161,8 +162,8 @@ async fn main() {
     let spawns = num("--spawns", 20);
     let out_path = arg("--json").unwrap_or_else(|| "test-output/bench.json".into());
 
-    // `--only warm,cpu,cold,peer`: some sections only (all by default).
-    let only = arg("--only").unwrap_or_else(|| "warm,cpu,cold,peer".into());
+    // `--only warm,cpu,signing,cold,peer`: some sections only (all by default).
+    let only = arg("--only").unwrap_or_else(|| "warm,cpu,signing,cold,peer".into());
     let runs = |section: &str| only.split(',').any(|s| s == section);
 
     let (mut warm, mut costs) = (Vec::new(), Vec::new());
@@ -195,6 +196,12 @@ async fn main() {
     // Cold starts and the side by side share one table with the clients and keys.
     let f = warm::fixture().await;
     let table = f.env.state.config.table_name.clone();
+    let signing = if runs("signing") {
+        eprintln!("signing: a fresh environment's first signature, then {n} RS256 signatures");
+        signing::measure(&f, n).await
+    } else {
+        Value::Null
+    };
     let mut cold = Vec::new();
     if runs("cold") {
         eprintln!("cold starts: {spawns} spawns per case");
@@ -213,6 +220,7 @@ async fn main() {
         "dynamodb": "moto server on loopback (Python): its latency dominates every DynamoDB figure",
         "warm": warm,
         "handler_cpu": handler_cpu,
+        "signing": signing,
         "cold": cold,
         "side_by_side": side_by_side,
         "cost_per_million": costs,

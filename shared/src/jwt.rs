@@ -21,6 +21,23 @@ pub struct Hint {
     pub sid: Option<String>,
 }
 
+/// The claims of a JWT of type `typ` we issued: signed by a key we publish
+/// (or published: expiry is the caller's to judge), with our issuer.
+async fn ours(
+    state: &State,
+    token: &str,
+    typ: &str,
+    now: i64,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, OAuthError> {
+    let verified = state
+        .keys
+        .verify(&state.store, token, &[Some(typ)], now)
+        .await?;
+    let Ok(v) = verified else { return Ok(None) };
+    let issuer = state.config.issuer.as_str();
+    Ok((str_claim(&v.claims, "iss") == Some(issuer)).then_some(v.claims))
+}
+
 /// An ID token we issued, expired or not (OpenID Connect Core §3.1.2.2 and
 /// RP-Initiated Logout §2: an expired hint is still a hint). `None`: not ours,
 /// tampered with, or signed by a retired key.
@@ -29,25 +46,20 @@ pub async fn id_token_hint(
     token: &str,
     now: i64,
 ) -> Result<Option<Hint>, OAuthError> {
-    let verified = state
-        .keys
-        .verify(&state.store, token, &[Some(ID_TOKEN_TYP)], now)
-        .await?;
-    let Ok(v) = verified else { return Ok(None) };
-    if str_claim(&v.claims, "iss") != Some(state.config.issuer.as_str()) {
+    let Some(claims) = ours(state, token, ID_TOKEN_TYP, now).await? else {
         return Ok(None);
-    }
-    let (Some(sub), Some(client_id)) = (str_claim(&v.claims, "sub"), str_claim(&v.claims, "azp"))
+    };
+    let (Some(sub), Some(client_id)) = (str_claim(&claims, "sub"), str_claim(&claims, "azp"))
     else {
         return Ok(None);
     };
-    if !aud_contains(&v.claims, client_id) {
+    if !aud_contains(&claims, client_id) {
         return Ok(None);
     }
     Ok(Some(Hint {
         sub: sub.to_string(),
         client_id: client_id.to_string(),
-        sid: str_claim(&v.claims, "sid").map(str::to_string),
+        sid: str_claim(&claims, "sid").map(str::to_string),
     }))
 }
 
@@ -58,16 +70,13 @@ pub async fn access_token_jti(
     token: &str,
     now: i64,
 ) -> Result<Option<String>, OAuthError> {
-    let verified = state
-        .keys
-        .verify(&state.store, token, &[Some(ACCESS_TOKEN_TYP)], now)
-        .await?;
-    let Ok(v) = verified else { return Ok(None) };
-    let live = int_claim(&v.claims, "exp").is_some_and(|exp| exp > now);
-    if !live || str_claim(&v.claims, "iss") != Some(state.config.issuer.as_str()) {
+    let Some(claims) = ours(state, token, ACCESS_TOKEN_TYP, now).await? else {
         return Ok(None);
-    }
-    Ok(str_claim(&v.claims, "jti").map(str::to_string))
+    };
+    let live = int_claim(&claims, "exp").is_some_and(|exp| exp > now);
+    Ok(str_claim(&claims, "jti")
+        .filter(|_| live)
+        .map(str::to_string))
 }
 
 /// Whether a value looks like a JWT at all (three parts), before any work.

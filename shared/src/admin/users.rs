@@ -131,18 +131,22 @@ pub async fn set_password(
 /// Disables a user (no sign-in, no password grant) and revokes every grant and
 /// session of theirs; run again after a failure, it finishes the job.
 pub async fn disable_user(store: &Store, who: &UserRef) -> Result<Value, AdminError> {
-    let mut user = existing(store, who).await?;
-    user.disabled = true;
-    store.replace_user(&user).await?;
-    let revoked = store.revoke_subject(&user.sub).await?;
-    Ok(json!({ "sub": user.sub, "disabled": true, "revoked": revoked }))
+    let sub = set_disabled(store, who, true).await?;
+    let revoked = store.revoke_subject(&sub).await?;
+    Ok(json!({ "sub": sub, "disabled": true, "revoked": revoked }))
 }
 
 pub async fn enable_user(store: &Store, who: &UserRef) -> Result<Value, AdminError> {
+    let sub = set_disabled(store, who, false).await?;
+    Ok(json!({ "sub": sub, "disabled": false }))
+}
+
+/// Sets the user's `disabled` flag; the user's `sub`.
+async fn set_disabled(store: &Store, who: &UserRef, disabled: bool) -> Result<String, AdminError> {
     let mut user = existing(store, who).await?;
-    user.disabled = false;
+    user.disabled = disabled;
     store.replace_user(&user).await?;
-    Ok(json!({ "sub": user.sub, "disabled": false }))
+    Ok(user.sub)
 }
 
 /// Deletes a user: disabled and their grants and sessions revoked first, then

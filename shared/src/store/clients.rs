@@ -1,8 +1,7 @@
 //! Clients: `client#{client_id}`.
 
-use super::metrics::Timed;
 use super::models::Client;
-use super::{s, unavailable, Store};
+use super::{s, Store};
 use crate::error::StoreError;
 
 impl Store {
@@ -26,30 +25,22 @@ impl Store {
     /// codes and tokens), and its items from before grant items. A Scan, paid
     /// once per disable, so the hot path carries no index for it.
     pub async fn revoke_client_tokens(&self, client_id: &str) -> Result<usize, StoreError> {
-        let keys = self
-            .collect_pks(|start| async move {
-                let out = self
-                    .ddb
-                    .scan()
-                    .table_name(&self.table)
-                    .projection_expression("pk")
-                    .filter_expression(
-                        "client_id = :c AND (begins_with(pk, :grant) OR begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
-                    )
-                    .expression_attribute_values(":c", s(client_id))
-                    .expression_attribute_values(":grant", s("grant#"))
-                    .expression_attribute_values(":at", s("at#"))
-                    .expression_attribute_values(":rt", s("rt#"))
-                    .expression_attribute_values(":code", s("code#"))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .timed(&self.calls)
-                    .await
-                    .map_err(unavailable)?;
-                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
-            })
-            .await?;
-        self.delete_keys(&keys).await?;
-        Ok(keys.len())
+        self.delete_found(|start| {
+            self.ddb
+                .scan()
+                .table_name(&self.table)
+                .projection_expression("pk")
+                .filter_expression(
+                    "client_id = :c AND (begins_with(pk, :grant) OR begins_with(pk, :at) OR begins_with(pk, :rt) OR begins_with(pk, :code))",
+                )
+                .expression_attribute_values(":c", s(client_id))
+                .expression_attribute_values(":grant", s("grant#"))
+                .expression_attribute_values(":at", s("at#"))
+                .expression_attribute_values(":rt", s("rt#"))
+                .expression_attribute_values(":code", s("code#"))
+                .set_exclusive_start_key(start)
+                .send()
+        })
+        .await
     }
 }

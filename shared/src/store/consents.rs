@@ -2,7 +2,7 @@
 
 use super::metrics::Timed;
 use super::pk::consent_key;
-use super::{capacity, n, s, unavailable, Store};
+use super::{capacity, n, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -32,10 +32,7 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let req = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(consent_key(sub, client_id)))
+            .update(consent_key(sub, client_id))
             .expression_attribute_values(":now", n(now));
         // A string set cannot be empty: a consent to no scopes records only the time.
         let req = if scopes.is_empty() {

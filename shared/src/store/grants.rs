@@ -31,70 +31,60 @@ impl Store {
     }
 
     /// Writes a new grant; `AlreadyExists` if its id is taken (a revoked
-    /// legacy family's marker, or a 2^-128 collision). A write the SDK retried
-    /// after a lost response finds its own item there: that is success.
+    /// legacy family's marker, or a 2^-128 collision).
     pub async fn create_grant(&self, item: &GrantItem) -> Result<(), StoreError> {
-        let encoded = encode(item)?;
-        self.calls
-            .charge(capacity::write(capacity::item_size(&encoded)));
-        let res = self
-            .ddb
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(encoded))
-            .condition_expression("attribute_not_exists(pk)")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .timed(&self.calls)
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) => match e.into_service_error() {
-                PutItemError::ConditionalCheckFailedException(c) => {
-                    let there: Option<GrantItem> = c.item.map(decode).transpose()?;
-                    if there.as_ref() == Some(item) {
-                        Ok(())
-                    } else {
-                        Err(StoreError::AlreadyExists)
-                    }
-                }
-                other => Err(unavailable(other)),
-            },
+        match self.put_grant_if(item, None).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::AlreadyExists),
         }
     }
 
-    /// Replaces the grant if it is still at version `expected` (one PutItem). A
-    /// write the SDK retried after a lost response finds itself there: `Done`.
+    /// Replaces the grant if it is still at version `expected` (one PutItem).
     pub async fn replace_grant(
         &self,
         item: &GrantItem,
         expected: u64,
     ) -> Result<Replaced, StoreError> {
+        match self.put_grant_if(item, Some(expected)).await? {
+            None => Ok(Replaced::Done),
+            Some(current) => Ok(Replaced::Conflict(current.map(Box::new))),
+        }
+    }
+
+    /// Puts the grant if there is none (`expected` `None`) or it is at version
+    /// `expected`. `None`: written. Otherwise the item there now, returned by
+    /// the failed condition itself (no read). A write the SDK retried after a
+    /// lost response finds its own item there: that is written too.
+    async fn put_grant_if(
+        &self,
+        item: &GrantItem,
+        expected: Option<u64>,
+    ) -> Result<Option<Option<GrantItem>>, StoreError> {
         let encoded = encode(item)?;
         // The item only grows within a grant, so the new size is the larger one.
         self.calls
             .charge(capacity::write(capacity::item_size(&encoded)));
-        let res = self
+        let req = self
             .ddb
             .put_item()
             .table_name(&self.table)
             .set_item(Some(encoded))
-            .condition_expression("v = :v")
-            .expression_attribute_values(":v", n(expected as i64))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .timed(&self.calls)
-            .await;
-        match res {
-            Ok(_) => Ok(Replaced::Done),
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let req = match expected {
+            None => req.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => req
+                .condition_expression("v = :v")
+                .expression_attribute_values(":v", n(v as i64)),
+        };
+        match req.send().timed(&self.calls).await {
+            Ok(_) => Ok(None),
             Err(e) => match e.into_service_error() {
                 PutItemError::ConditionalCheckFailedException(c) => {
                     let current: Option<GrantItem> = c.item.map(decode).transpose()?;
-                    // The SDK retried our write after a lost response: it is there.
                     if current.as_ref() == Some(item) {
-                        return Ok(Replaced::Done);
+                        return Ok(None);
                     }
-                    Ok(Replaced::Conflict(current.map(Box::new)))
+                    Ok(Some(current))
                 }
                 other => Err(unavailable(other)),
             },
@@ -112,10 +102,7 @@ impl Store {
         marker_ttl: Option<i64>,
     ) -> Result<(), StoreError> {
         let mut req = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", super::s(grant_key(grant_id)))
+            .update(grant_key(grant_id))
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1));

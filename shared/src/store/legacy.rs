@@ -10,7 +10,7 @@ use super::metrics::Timed;
 use super::models::Grant;
 use super::pk::{access_key, code_key, refresh_key};
 use super::schema::FAMILY_INDEX;
-use super::{capacity, decode, n, s, unavailable, Store};
+use super::{capacity, condition_held, decode, n, s, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -52,6 +52,33 @@ pub struct TokenItem {
     pub used_at: Option<i64>,
 }
 
+/// A single-use legacy item: a code, or a refresh token.
+pub trait LegacyItem: DeserializeOwned {
+    /// The item's key for a presented credential.
+    fn key(credential: &str) -> String;
+    /// The family (grant id) its tokens belong to.
+    fn family(&self) -> &str;
+}
+
+impl LegacyItem for CodeItem {
+    fn key(code: &str) -> String {
+        code_key(code)
+    }
+    fn family(&self) -> &str {
+        &self.family
+    }
+}
+
+/// As a single-use item, a [`TokenItem`] is a refresh token.
+impl LegacyItem for TokenItem {
+    fn key(token: &str) -> String {
+        refresh_key(token)
+    }
+    fn family(&self) -> &str {
+        &self.family
+    }
+}
+
 /// The outcome of consuming a single-use item (code or refresh token).
 #[derive(Debug, PartialEq)]
 pub enum Consumed<T> {
@@ -75,10 +102,7 @@ impl Store {
         // A stamp unique enough to release exactly our own consumption.
         let stamp = now * 1000 + (rand::random::<u16>() % 1000) as i64;
         let res = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
+            .update(pk)
             .update_expression("SET used_at = :stamp")
             .condition_expression(
                 "attribute_exists(pk) AND attribute_not_exists(used_at) AND client_id = :cid \
@@ -121,10 +145,7 @@ impl Store {
     /// caller that does not hold the client's secret.
     async fn release(&self, pk: &str, stamp: i64) -> Result<(), StoreError> {
         let res = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
+            .update(pk)
             .update_expression("REMOVE used_at")
             .condition_expression("used_at = :stamp")
             .expression_attribute_values(":stamp", n(stamp))
@@ -132,16 +153,8 @@ impl Store {
             .timed(&self.calls)
             .await;
         self.calls.charge(capacity::write(0));
-        match res {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        // Not there any more as we consumed it: nothing to give back.
+        condition_held(res).map(drop)
     }
 
     /// Test helper: writes a code item as it was written before the upgrade.
@@ -154,32 +167,24 @@ impl Store {
         self.put(item, false).await
     }
 
-    /// Consumes a legacy code for `client_id` (one conditional update).
-    pub async fn consume_legacy_code(
+    /// Consumes a legacy code or refresh token for `client_id` (one
+    /// conditional update).
+    pub async fn consume_legacy<T: LegacyItem>(
         &self,
-        code: &str,
+        credential: &str,
         client_id: &str,
         now: i64,
-    ) -> Result<Consumed<CodeItem>, StoreError> {
-        self.consume(&code_key(code), client_id, now).await
+    ) -> Result<Consumed<T>, StoreError> {
+        self.consume(&T::key(credential), client_id, now).await
     }
 
-    pub async fn release_legacy_code(&self, code: &str, stamp: i64) -> Result<(), StoreError> {
-        self.release(&code_key(code), stamp).await
-    }
-
-    /// Consumes a legacy refresh token for `client_id` (one conditional update).
-    pub async fn consume_legacy_refresh(
+    /// Gives back a consumption of [`Store::consume_legacy`].
+    pub async fn release_legacy<T: LegacyItem>(
         &self,
-        token: &str,
-        client_id: &str,
-        now: i64,
-    ) -> Result<Consumed<TokenItem>, StoreError> {
-        self.consume(&refresh_key(token), client_id, now).await
-    }
-
-    pub async fn release_legacy_refresh(&self, token: &str, stamp: i64) -> Result<(), StoreError> {
-        self.release(&refresh_key(token), stamp).await
+        credential: &str,
+        stamp: i64,
+    ) -> Result<(), StoreError> {
+        self.release(&T::key(credential), stamp).await
     }
 
     /// The live legacy access token for a bearer value.
@@ -207,25 +212,17 @@ impl Store {
 
     /// Deletes every legacy code and token of a family, found through the GSI.
     pub async fn delete_legacy_family(&self, family: &str) -> Result<usize, StoreError> {
-        let keys = self
-            .collect_pks(|start| async move {
-                let out = self
-                    .ddb
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(FAMILY_INDEX)
-                    .key_condition_expression("#f = :f")
-                    .expression_attribute_names("#f", "family")
-                    .expression_attribute_values(":f", s(family))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .timed(&self.calls)
-                    .await
-                    .map_err(unavailable)?;
-                Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
-            })
-            .await?;
-        self.delete_keys(&keys).await?;
-        Ok(keys.len())
+        self.delete_found(|start| {
+            self.ddb
+                .query()
+                .table_name(&self.table)
+                .index_name(FAMILY_INDEX)
+                .key_condition_expression("#f = :f")
+                .expression_attribute_names("#f", "family")
+                .expression_attribute_values(":f", s(family))
+                .set_exclusive_start_key(start)
+                .send()
+        })
+        .await
     }
 }

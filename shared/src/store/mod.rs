@@ -33,7 +33,7 @@ pub mod throttle;
 mod users;
 
 pub use grants::Replaced;
-pub use legacy::{CodeItem, Consumed, TokenItem};
+pub use legacy::{CodeItem, Consumed, LegacyItem, TokenItem};
 pub use metrics::RoundTrips;
 pub use models::{
     normalize_email, AccessSlot, AccessTokenFormat, Client, CodeState, CookieKeyItem, Grant,
@@ -111,6 +111,23 @@ impl Store {
 /// An SDK failure: the service is unavailable to us, whatever the reason.
 fn unavailable<E: std::error::Error + 'static>(e: E) -> StoreError {
     StoreError::Unavailable(DisplayErrorContext(e).to_string())
+}
+
+/// A conditional write's outcome: `Ok(true)` written, `Ok(false)` its
+/// condition did not hold, an error when DynamoDB could not be reached.
+fn condition_held<T, E, R>(
+    res: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    match res {
+        Ok(_) => Ok(true),
+        Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) => Err(unavailable(e)),
+    }
 }
 
 fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {

@@ -1,7 +1,7 @@
 //! The generic requests every entity's queries are built from.
 
 use super::metrics::Timed;
-use super::{capacity, decode, encode, is_expired, s, unavailable, Item, Store};
+use super::{capacity, condition_held, decode, encode, is_expired, s, unavailable, Item, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use serde::de::DeserializeOwned;
@@ -65,16 +65,21 @@ impl Store {
         if only_new {
             req = req.condition_expression("attribute_not_exists(pk)");
         }
-        match req.send().timed(&self.calls).await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(unavailable(e)),
+        match condition_held(req.send().timed(&self.calls).await)? {
+            true => Ok(()),
+            false => Err(StoreError::AlreadyExists),
         }
+    }
+
+    /// An UpdateItem of the item `pk` (the caller adds the expressions).
+    pub(super) fn update(
+        &self,
+        pk: impl Into<String>,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.ddb
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
     }
 
     pub(super) async fn delete(&self, pk: &str) -> Result<(), StoreError> {
@@ -90,17 +95,20 @@ impl Store {
         Ok(())
     }
 
-    /// Follows a paginated Query or Scan (`page` fetches the page after a start
-    /// key) and collects every item's `pk`.
-    pub(super) async fn collect_pks<F, Fut>(&self, mut page: F) -> Result<Vec<String>, StoreError>
+    /// Follows a paginated Query or Scan (`page` sends the request for the page
+    /// after a start key) and deletes every item it finds; how many.
+    pub(super) async fn delete_found<F, Fut, O, E>(&self, mut page: F) -> Result<usize, StoreError>
     where
         F: FnMut(Option<Item>) -> Fut,
-        Fut: std::future::Future<Output = Result<(Vec<Item>, Option<Item>), StoreError>>,
+        Fut: std::future::Future<Output = Result<O, E>>,
+        O: Page,
+        E: std::error::Error + 'static,
     {
         let mut keys = Vec::new();
         let mut start = None;
         loop {
-            let (items, last) = page(start.take()).await?;
+            let out = page(start.take()).timed(&self.calls).await;
+            let (items, last) = out.map_err(unavailable)?.into_page();
             let size = items.iter().map(capacity::item_size).sum();
             self.calls.charge(capacity::read(size, false));
             keys.extend(items.iter().filter_map(|item| match item.get("pk") {
@@ -109,9 +117,11 @@ impl Store {
             }));
             match last {
                 Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(keys),
+                _ => break,
             }
         }
+        self.delete_keys(&keys).await?;
+        Ok(keys.len())
     }
 
     /// Deletes items by key, 25 per BatchWriteItem, retrying unprocessed ones.
@@ -155,5 +165,23 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+/// One page of a Scan or a Query: its items, and the key the next page starts
+/// after (none on the last).
+pub(super) trait Page {
+    fn into_page(self) -> (Vec<Item>, Option<Item>);
+}
+
+impl Page for aws_sdk_dynamodb::operation::scan::ScanOutput {
+    fn into_page(self) -> (Vec<Item>, Option<Item>) {
+        (self.items.unwrap_or_default(), self.last_evaluated_key)
+    }
+}
+
+impl Page for aws_sdk_dynamodb::operation::query::QueryOutput {
+    fn into_page(self) -> (Vec<Item>, Option<Item>) {
+        (self.items.unwrap_or_default(), self.last_evaluated_key)
     }
 }

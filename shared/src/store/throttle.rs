@@ -6,7 +6,7 @@
 
 use super::metrics::Timed;
 use super::pk::throttle_key;
-use super::{capacity, n, s, unavailable, Store};
+use super::{capacity, condition_held, n, s, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -41,10 +41,7 @@ impl Store {
         for _ in 0..3 {
             self.calls.charge(capacity::write(0));
             let res = self
-                .ddb
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(throttle_key(key)))
+                .update(throttle_key(key))
                 .update_expression(
                     "SET expires_at = if_not_exists(expires_at, :exp) ADD fails :one",
                 )
@@ -97,12 +94,8 @@ impl Store {
                 .send()
                 .timed(&self.calls)
                 .await;
-            match restart {
-                Ok(_) => return Ok(Attempt::Reserved(1)),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
-                Err(e) => return Err(unavailable(e)),
+            if condition_held(restart)? {
+                return Ok(Attempt::Reserved(1));
             }
         }
         Err(StoreError::Unavailable("throttle counter contended".into()))
@@ -112,10 +105,7 @@ impl Store {
     pub async fn release_attempt(&self, key: &str) -> Result<(), StoreError> {
         self.calls.charge(capacity::write(0));
         let res = self
-            .ddb
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(throttle_key(key)))
+            .update(throttle_key(key))
             .update_expression("ADD fails :minus_one")
             .condition_expression("fails > :zero")
             .expression_attribute_values(":minus_one", n(-1))
@@ -123,15 +113,7 @@ impl Store {
             .send()
             .timed(&self.calls)
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        // No reservation left to give back (the window ended): nothing to do.
+        condition_held(res).map(drop)
     }
 }

@@ -1,16 +1,16 @@
 //! RFC 6749 §4.1.3 with RFC 7636 (PKCE) and RFC 9700 §4.14 (a replayed code
 //! revokes its grant).
 
-use super::issue::{audience, grant_end, mint, IdToken, Request, TokenResponse};
-use super::redeem::{commit, read, Step};
+use super::issue::{grant_end, IdToken, TokenResponse};
+use super::redeem::{mint_and_commit, read, Issue, Step};
 use super::{legacy, GrantType, TokenRequest};
-use crate::credential::{self, Shape};
+use crate::credential;
 use crate::crypto;
 use crate::error::OAuthError;
-use crate::grant::{self, CodeUse};
+use crate::grant::{self, CodeUse, Issued};
 use crate::oidc::{self, OFFLINE_ACCESS};
 use crate::state::State;
-use crate::store::{Client, CodeState};
+use crate::store::{Client, CodeState, GrantItem};
 
 const INVALID: &str = "the authorization code is invalid, expired or was issued to another client";
 pub(super) const REPLAYED: &str =
@@ -22,57 +22,45 @@ pub(super) async fn grant(
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
     let code = req.params.require("code")?;
-    let grant_id = match credential::shape(code) {
-        Shape::Bound { grant_id } => grant_id,
-        Shape::Legacy => return legacy::authorization_code(state, req, code, now).await,
-        Shape::Jwt | Shape::Unknown => return Err(OAuthError::invalid_grant(INVALID)),
+    let Some((grant_id, client, item)) =
+        read(state, req, code, GrantType::AuthorizationCode, INVALID).await?
+    else {
+        return legacy::authorization_code(state, req, code, now).await;
     };
-    let (client, item) = read(state, &req.client, grant_id, GrantType::AuthorizationCode).await?;
-    let item = item.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
-    let audience = audience(state, &client, &item.grant.resources, req.params)?;
     // The grant's maximum lifetime counts from the authorization.
     let ends_at = grant_end(state, &client, item.created_at);
     let is_oidc = oidc::is_oidc(&item.grant.scope);
-    let minted = mint(
-        state,
-        &client,
-        Request {
-            grant_id,
-            grant: &item.grant,
-            scope: &item.grant.scope,
-            audience: &audience,
-            // OpenID Connect Core §11: a refresh token only with offline access.
-            with_refresh: !is_oidc || item.grant.scope.iter().any(|s| s == OFFLINE_ACCESS),
-            ends_at,
-            id_token: if is_oidc {
-                IdToken::ForCode
-            } else {
-                IdToken::No
-            },
+    let issue = Issue {
+        scope: item.grant.scope.clone(),
+        // OpenID Connect Core §11: a refresh token only with offline access.
+        with_refresh: !is_oidc || item.grant.scope.iter().any(|s| s == OFFLINE_ACCESS),
+        ends_at,
+        id_token: if is_oidc {
+            IdToken::ForCode
+        } else {
+            IdToken::No
         },
-        now,
-    )
-    .await?;
+    };
     let hash = credential::digest(code);
-    commit(
-        state,
-        &client,
-        item,
-        REPLAYED,
+    let decide = |current: &GrantItem, issued: &Issued| match grant::code_use(
+        current,
+        &hash,
+        &client.client_id,
         now,
-        |current| match grant::code_use(current, &hash, &client.client_id, now) {
-            CodeUse::Fresh(code) => {
-                check_redirect_uri(&client, code, req.params.get("redirect_uri"))?;
-                check_pkce(&client, code, req.params.get("code_verifier"))?;
-                let next = grant::redeem_code(current, minted.issued.clone(), ends_at, now);
-                Ok(Step::Write(Box::new(next)))
-            }
-            CodeUse::Replayed => Ok(Step::Replay),
-            CodeUse::Invalid => Err(OAuthError::invalid_grant(INVALID)),
-        },
+    ) {
+        CodeUse::Fresh(code) => {
+            check_redirect_uri(&client, code, req.params.get("redirect_uri"))?;
+            check_pkce(&client, code, req.params.get("code_verifier"))?;
+            let next = grant::redeem_code(current, issued.clone(), ends_at, now);
+            Ok(Step::Write(Box::new(next)))
+        }
+        CodeUse::Replayed => Ok(Step::Replay),
+        CodeUse::Invalid => Err(OAuthError::invalid_grant(INVALID)),
+    };
+    mint_and_commit(
+        state, req, &client, grant_id, item, issue, REPLAYED, now, decide,
     )
-    .await?;
-    Ok(minted.response)
+    .await
 }
 
 /// RFC 6749 §4.1.3: `redirect_uri` must be the authorization request's. Cobot's

@@ -13,10 +13,48 @@ use crate::error::OAuthError;
 use crate::revocation::revoke_grant;
 use crate::scope;
 use crate::state::State;
-use crate::store::{CodeState, Consumed};
+use crate::store::{Client, CodeItem, CodeState, Consumed, Grant, LegacyItem, TokenItem};
 
 const INVALID_CODE: &str =
     "the authorization code is invalid, expired or was issued to another client";
+
+/// Reads the client while consuming the credential; gives the credential back
+/// when client authentication fails (a caller without the client's secret
+/// cannot burn it); a second use revokes the family.
+async fn consume<T: LegacyItem>(
+    state: &State,
+    req: &TokenRequest<'_>,
+    credential: &str,
+    grant_type: GrantType,
+    (invalid, replayed): (&'static str, &'static str),
+    now: i64,
+) -> Result<(Client, T), OAuthError> {
+    let store = &state.store;
+    let creds = &req.client;
+    let (client, consumed) = tokio::join!(
+        store.get_client(&creds.client_id),
+        store.consume_legacy::<T>(credential, &creds.client_id, now)
+    );
+    let (client, consumed) = (client?, consumed?);
+    let client = match authenticate(client.as_ref(), creds) {
+        Ok(c) => c.clone(),
+        Err(e) => {
+            if let Consumed::Fresh(_, stamp) = consumed {
+                store.release_legacy::<T>(credential, stamp).await?;
+            }
+            return Err(e);
+        }
+    };
+    require_grant(&client, grant_type)?;
+    match consumed {
+        Consumed::Fresh(item, _) => Ok((client, item)),
+        Consumed::Replayed(item) => {
+            revoke_grant(state, item.family(), now).await?;
+            Err(OAuthError::invalid_grant(replayed))
+        }
+        Consumed::Invalid => Err(OAuthError::invalid_grant(invalid)),
+    }
+}
 
 pub(super) async fn authorization_code(
     state: &State,
@@ -24,31 +62,16 @@ pub(super) async fn authorization_code(
     code: &str,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let store = &state.store;
-    let creds = &req.client;
-    let (client, consumed) = tokio::join!(
-        store.get_client(&creds.client_id),
-        store.consume_legacy_code(code, &creds.client_id, now)
-    );
-    let (client, consumed) = (client?, consumed?);
-    let client = match authenticate(client.as_ref(), creds) {
-        Ok(c) => c.clone(),
-        Err(e) => {
-            if let Consumed::Fresh(_, stamp) = consumed {
-                store.release_legacy_code(code, stamp).await?;
-            }
-            return Err(e);
-        }
-    };
-    require_grant(&client, GrantType::AuthorizationCode)?;
-    let item = match consumed {
-        Consumed::Fresh(item, _) => item,
-        Consumed::Replayed(item) => {
-            revoke_grant(state, &item.family, now).await?;
-            return Err(OAuthError::invalid_grant(authorization_code::REPLAYED));
-        }
-        Consumed::Invalid => return Err(OAuthError::invalid_grant(INVALID_CODE)),
-    };
+    let messages = (INVALID_CODE, authorization_code::REPLAYED);
+    let (client, item): (_, CodeItem) = consume(
+        state,
+        req,
+        code,
+        GrantType::AuthorizationCode,
+        messages,
+        now,
+    )
+    .await?;
     let as_code = CodeState {
         hash: String::new(),
         expires_at: item.expires_at,
@@ -60,18 +83,7 @@ pub(super) async fn authorization_code(
     check_redirect_uri(&client, &as_code, req.params.get("redirect_uri"))?;
     check_pkce(&client, &as_code, req.params.get("code_verifier"))?;
     let scope = item.grant.scope.clone();
-    let audience = super::issue::audience(state, &client, &[], req.params)?;
-    new_grant(
-        state,
-        &client,
-        &item.family,
-        item.grant,
-        &scope,
-        &audience,
-        true,
-        now,
-    )
-    .await
+    continue_family(state, req, &client, &item.family, item.grant, &scope, now).await
 }
 
 pub(super) async fn refresh_token(
@@ -80,42 +92,23 @@ pub(super) async fn refresh_token(
     token: &str,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let store = &state.store;
-    let creds = &req.client;
-    let (client, consumed) = tokio::join!(
-        store.get_client(&creds.client_id),
-        store.consume_legacy_refresh(token, &creds.client_id, now)
-    );
-    let (client, consumed) = (client?, consumed?);
-    let client = match authenticate(client.as_ref(), creds) {
-        Ok(c) => c.clone(),
-        Err(e) => {
-            if let Consumed::Fresh(_, stamp) = consumed {
-                store.release_legacy_refresh(token, stamp).await?;
-            }
-            return Err(e);
-        }
-    };
-    require_grant(&client, GrantType::RefreshToken)?;
-    let item = match consumed {
-        Consumed::Fresh(item, _) => item,
-        Consumed::Replayed(item) => {
-            revoke_grant(state, &item.family, now).await?;
-            return Err(OAuthError::invalid_grant(refresh_token::REPLAYED));
-        }
-        Consumed::Invalid => return Err(OAuthError::invalid_grant(refresh_token::INVALID)),
-    };
+    let messages = (refresh_token::INVALID, refresh_token::REPLAYED);
+    let (client, item): (_, TokenItem) =
+        consume(state, req, token, GrantType::RefreshToken, messages, now).await?;
     let scope = scope::narrow(req.params.get("scope"), &item.grant.scope)?;
-    let audience = super::issue::audience(state, &client, &[], req.params)?;
-    new_grant(
-        state,
-        &client,
-        &item.family,
-        item.grant,
-        &scope,
-        &audience,
-        true,
-        now,
-    )
-    .await
+    continue_family(state, req, &client, &item.family, item.grant, &scope, now).await
+}
+
+/// The family goes on as a grant item of the same id, holding the new tokens.
+async fn continue_family(
+    state: &State,
+    req: &TokenRequest<'_>,
+    client: &Client,
+    family: &str,
+    grant: Grant,
+    scope: &[String],
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    let audience = super::issue::audience(state, client, &[], req.params)?;
+    new_grant(state, client, family, grant, scope, &audience, true, now).await
 }

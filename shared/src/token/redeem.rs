@@ -6,27 +6,41 @@
 //! each loser decides again on the item as it now is, which turns a second use
 //! into a replay that revokes the whole grant (RFC 9700 §4.14).
 
-use super::{require_grant, GrantType};
-use crate::client_auth::{authenticate, ClientCredentials};
+use super::issue::{audience, mint, IdToken, Request, TokenResponse};
+use super::{require_grant, GrantType, TokenRequest};
+use crate::client_auth::authenticate;
+use crate::credential::{self, Shape};
 use crate::error::OAuthError;
+use crate::grant::Issued;
 use crate::state::State;
 use crate::store::{Client, GrantItem, Replaced};
 
-/// Round one: the authenticated client, allowed `grant_type`, and the grant.
-pub(super) async fn read(
+/// Round one for a presented code or refresh token: the grant it names and the
+/// authenticated client, allowed `grant_type`, read in parallel. `None`: the
+/// credential has the form of one issued before grant items (`legacy.rs`
+/// redeems it).
+pub(super) async fn read<'c>(
     state: &State,
-    creds: &ClientCredentials,
-    grant_id: &str,
+    req: &TokenRequest<'_>,
+    credential: &'c str,
     grant_type: GrantType,
-) -> Result<(Client, Option<GrantItem>), OAuthError> {
+    invalid: &'static str,
+) -> Result<Option<(&'c str, Client, GrantItem)>, OAuthError> {
+    let grant_id = match credential::shape(credential) {
+        Shape::Bound { grant_id } => grant_id,
+        Shape::Legacy => return Ok(None),
+        Shape::Jwt | Shape::Unknown => return Err(OAuthError::invalid_grant(invalid)),
+    };
     let store = &state.store;
+    let creds = &req.client;
     let (client, item) = tokio::join!(
         store.get_client(&creds.client_id),
         store.get_grant(grant_id)
     );
     let client = authenticate(client?.as_ref(), creds)?.clone();
     require_grant(&client, grant_type)?;
-    Ok((client, item?))
+    let item = item?.ok_or_else(|| OAuthError::invalid_grant(invalid))?;
+    Ok(Some((grant_id, client, item)))
 }
 
 /// What a use of the grant does.
@@ -37,9 +51,51 @@ pub(super) enum Step {
     Replay,
 }
 
+/// What a redemption issues beside the access token.
+pub(super) struct Issue {
+    /// The access token's scope: the grant's, or narrower on a refresh.
+    pub scope: Vec<String>,
+    pub with_refresh: bool,
+    /// The grant's end (maximum lifetime), which no token outlives.
+    pub ends_at: Option<i64>,
+    pub id_token: IdToken,
+}
+
+/// Mints what `issue` says for the grant as read, then (round two) writes the
+/// grant's next state that `decide` picks for the minted tokens, and answers.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn mint_and_commit(
+    state: &State,
+    req: &TokenRequest<'_>,
+    client: &Client,
+    grant_id: &str,
+    item: GrantItem,
+    issue: Issue,
+    replayed: &'static str,
+    now: i64,
+    decide: impl Fn(&GrantItem, &Issued) -> Result<Step, OAuthError>,
+) -> Result<TokenResponse, OAuthError> {
+    let audience = audience(state, client, &item.grant.resources, req.params)?;
+    let request = Request {
+        grant_id,
+        grant: &item.grant,
+        scope: &issue.scope,
+        audience: &audience,
+        with_refresh: issue.with_refresh,
+        ends_at: issue.ends_at,
+        id_token: issue.id_token,
+    };
+    let minted = mint(state, client, request, now).await?;
+    commit(state, client, item, replayed, now, |current| {
+        decide(current, &minted.issued)
+    })
+    .await?;
+    Ok(minted.response)
+}
+
 /// Round two: writes the state `decide` picks for the grant as read; when
 /// another write came first, decides again on the item as it now is.
-pub(super) async fn commit(
+async fn commit(
     state: &State,
     client: &Client,
     mut item: GrantItem,

@@ -4,15 +4,16 @@
 //! token: the grant, and so the new refresh token, keep the original scope
 //! (RFC 6749 §6: "MUST be identical").
 
-use super::issue::{audience, mint, IdToken, Request, TokenResponse};
-use super::redeem::{commit, read, Step};
+use super::issue::{IdToken, TokenResponse};
+use super::redeem::{mint_and_commit, read, Issue, Step};
 use super::{legacy, GrantType, TokenRequest};
-use crate::credential::{self, Shape};
+use crate::credential;
 use crate::error::OAuthError;
-use crate::grant::{self, RefreshUse};
+use crate::grant::{self, Issued, RefreshUse};
 use crate::oidc;
 use crate::scope;
 use crate::state::State;
+use crate::store::GrantItem;
 
 pub(super) const INVALID: &str =
     "the refresh token is invalid, expired or was issued to another client";
@@ -25,50 +26,43 @@ pub(super) async fn grant(
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
     let token = req.params.require("refresh_token")?;
-    let grant_id = match credential::shape(token) {
-        Shape::Bound { grant_id } => grant_id,
-        Shape::Legacy => return legacy::refresh_token(state, req, token, now).await,
-        Shape::Jwt | Shape::Unknown => return Err(OAuthError::invalid_grant(INVALID)),
+    let Some((grant_id, client, item)) =
+        read(state, req, token, GrantType::RefreshToken, INVALID).await?
+    else {
+        return legacy::refresh_token(state, req, token, now).await;
     };
-    let (client, item) = read(state, &req.client, grant_id, GrantType::RefreshToken).await?;
-    let item = item.ok_or_else(|| OAuthError::invalid_grant(INVALID))?;
-    let access_scope = scope::narrow(req.params.get("scope"), &item.grant.scope)?;
-    let audience = audience(state, &client, &item.grant.resources, req.params)?;
     let is_oidc = oidc::is_oidc(&item.grant.scope);
-    let minted = mint(
-        state,
-        &client,
-        Request {
-            grant_id,
-            grant: &item.grant,
-            scope: &access_scope,
-            audience: &audience,
-            with_refresh: true,
-            ends_at: item.ends_at,
-            id_token: if is_oidc {
-                IdToken::ForRefresh
-            } else {
-                IdToken::No
-            },
+    let issue = Issue {
+        scope: scope::narrow(req.params.get("scope"), &item.grant.scope)?,
+        with_refresh: true,
+        ends_at: item.ends_at,
+        id_token: if is_oidc {
+            IdToken::ForRefresh
+        } else {
+            IdToken::No
         },
-        now,
-    )
-    .await?;
+    };
     let hash = credential::digest(token);
     let grace = state.config.refresh_grace;
-    commit(state, &client, item, REPLAYED, now, |current| {
-        match grant::refresh_use(current, &hash, &client.client_id, now, grace) {
-            u @ (RefreshUse::Fresh | RefreshUse::Retry) => {
-                if u == RefreshUse::Retry {
-                    tracing::info!(client_id = %client.client_id, "refresh token retried within the grace period");
-                }
-                let next = grant::rotate(current, minted.issued.clone(), &u, now);
-                Ok(Step::Write(Box::new(next)))
+    let decide = |current: &GrantItem, issued: &Issued| match grant::refresh_use(
+        current,
+        &hash,
+        &client.client_id,
+        now,
+        grace,
+    ) {
+        u @ (RefreshUse::Fresh | RefreshUse::Retry) => {
+            if u == RefreshUse::Retry {
+                tracing::info!(client_id = %client.client_id, "refresh token retried within the grace period");
             }
-            RefreshUse::Replayed => Ok(Step::Replay),
-            RefreshUse::Invalid => Err(OAuthError::invalid_grant(INVALID)),
+            let next = grant::rotate(current, issued.clone(), &u, now);
+            Ok(Step::Write(Box::new(next)))
         }
-    })
-    .await?;
-    Ok(minted.response)
+        RefreshUse::Replayed => Ok(Step::Replay),
+        RefreshUse::Invalid => Err(OAuthError::invalid_grant(INVALID)),
+    };
+    mint_and_commit(
+        state, req, &client, grant_id, item, issue, REPLAYED, now, decide,
+    )
+    .await
 }
