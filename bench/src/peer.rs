@@ -235,23 +235,25 @@ pub async fn side_by_side(f: &Fixture, table: &str, script: &Path, n: usize) -> 
     eprintln!(
         "  authorization_code, OAuth (access + refresh token): {n} requests each, after {warmup}"
     );
-    let basic = basic_auth(&f.client_id, &f.secret);
-    let mut events = Vec::with_capacity(warmup + n);
-    for _ in 0..warmup + n {
-        events.push(token_event(
-            &basic,
-            &Fixture::redeem_body(&f.code(&f.client_id, false).await),
-        ));
-    }
-    let ours = serve(&token, table, events, warmup).await;
+    let basic = &basic_auth(&f.client_id, &f.secret);
+    // Fresh codes for both servers, one per request: ours from the fixture's
+    // grant items, the peer's from its bench route.
+    let code_events = |openid: bool| async move {
+        let mut events = Vec::with_capacity(warmup + n);
+        for _ in 0..warmup + n {
+            let code = f.code(&f.client_id, openid).await;
+            events.push(token_event(basic, &Fixture::redeem_body(&code)));
+        }
+        events
+    };
+    let peer_bodies = |scope: &str| -> Vec<String> {
+        let codes = peer.codes(warmup + n, scope);
+        codes.iter().map(|c| Fixture::redeem_body(c)).collect()
+    };
+    let ours = serve(&token, table, code_events(false).await, warmup).await;
     let mem_event = token_event(&canned_basic, &Fixture::redeem_body(&canned_code));
     let mem = serve(&in_memory, table, vec![mem_event; warmup + n], warmup).await;
-    let bodies = peer
-        .codes(warmup + n, "offline_access")
-        .iter()
-        .map(|c| Fixture::redeem_body(c))
-        .collect();
-    let theirs = peer_run("bench-code", bodies);
+    let theirs = peer_run("bench-code", peer_bodies("offline_access"));
     rows.push(row(
         "authorization_code, OAuth: access + refresh token",
         n,
@@ -262,20 +264,8 @@ pub async fn side_by_side(f: &Fixture, table: &str, script: &Path, n: usize) -> 
 
     // OpenID Connect: the same plus an ID token signed RS256 (2048-bit) by both.
     eprintln!("  authorization_code, openid: {n} requests each, after {warmup}");
-    let mut events = Vec::with_capacity(warmup + n);
-    for _ in 0..warmup + n {
-        events.push(token_event(
-            &basic,
-            &Fixture::redeem_body(&f.code(&f.client_id, true).await),
-        ));
-    }
-    let ours = serve(&token, table, events, warmup).await;
-    let bodies = peer
-        .codes(warmup + n, "openid offline_access")
-        .iter()
-        .map(|c| Fixture::redeem_body(c))
-        .collect();
-    let theirs = peer_run("bench-code", bodies);
+    let ours = serve(&token, table, code_events(true).await, warmup).await;
+    let theirs = peer_run("bench-code", peer_bodies("openid offline_access"));
     rows.push(row(
         "authorization_code, openid: + ID token (RS256)",
         n,
