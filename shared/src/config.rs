@@ -24,7 +24,7 @@ pub struct Config {
     /// token is honoured instead of treated as replay (`REFRESH_GRACE_SECONDS`, default 0 = off).
     pub refresh_grace: i64,
     /// Whether the token endpoint accepts parameters in the query string
-    /// (`TOKEN_QUERY_PARAMS=allow|deny`, default allow: seeds 001 and 003 need it).
+    /// (`TOKEN_QUERY_PARAMS=allow|deny`, default allow: Cobot and BellaDati clients need it, docs/compatibility.md).
     pub query_params_allowed: bool,
     /// Whether cookies get the `Secure` attribute: always, unless the issuer is plain
     /// http on a loopback host.

@@ -23,8 +23,8 @@ pub fn body_bytes(req: &Request) -> &[u8] {
 }
 
 /// Whether the body is read as a form: declared `application/x-www-form-urlencoded`,
-/// or sent with no `Content-Type` at all (a client that posts the documented body
-/// text as is, like seed 001's "the request body should look like this"). A body
+/// or sent with no `Content-Type` at all (a client that posts the body text Cobot's
+/// documentation shows, "the request body should look like this", as is). A body
 /// declared as anything else (JSON, text) is not a form and is ignored.
 pub fn is_form(req: &Request) -> bool {
     match req.headers().get(CONTENT_TYPE) {

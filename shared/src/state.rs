@@ -27,7 +27,7 @@ impl State {
     }
 
     /// The same state with a KMS client: the cookie key, and signing where the
-    /// `signing` feature is on (authorize, token, oauthctl, the tests).
+    /// `signing` feature is on (token, oauthctl, the tests).
     #[cfg(feature = "kms")]
     pub fn with_kms(mut self, client: aws_sdk_kms::Client) -> Self {
         let kms = self

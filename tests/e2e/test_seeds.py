@@ -1,6 +1,7 @@
-"""Each seed document's requests, replayed as the document shows them (method,
-path, parameter names and placement, client type) against the local stack, with
-every response field and header the document names checked."""
+"""Each legacy API's documented requests (docs/compatibility.md; the seeds: 000
+Cloud BOT, 001 Cobot, 002 Comm100, 003 BellaDati), replayed as the document shows
+them (method, path, parameter names and placement, client type) against the local
+stack, with every response field and header the document names checked."""
 
 import pytest
 import requests
