@@ -1,8 +1,10 @@
 """The demo relying party of `make dev`: a page that shows what an application
 gets from the local provider. It sends the browser to the authorization
 endpoint (OpenID Connect, PKCE, nonce), and at the callback redeems the code,
-checks the ID token's signature against the JWKS (joserfc, Authlib's JOSE
-library), calls userinfo, and shows all of it.
+checks the response's `iss` (RFC 9207) and the ID token's signature against
+the JWKS (joserfc, Authlib's JOSE library), calls userinfo, and shows all of
+it. A flow started at `/` is bound to the browser by a cookie; the printed URL's
+fixed state is not (it is a demo link to paste).
 
 usage: python infra/demo_rp.py ISSUER CLIENT_ID CLIENT_SECRET PORT
 """
@@ -48,10 +50,12 @@ def authorize_url():
 
 
 class Handler(BaseHTTPRequestHandler):
-    def send(self, status, body, location=None):
+    def send(self, status, body, location=None, cookie=None):
         self.send_response(status)
         if location:
             self.send_header("Location", location)
+        if cookie:
+            self.send_header("Set-Cookie", f"demo_state={cookie}; HttpOnly; SameSite=Lax; Path=/callback")
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.end_headers()
         self.wfile.write(body.encode())
@@ -60,19 +64,34 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
         if url.path == "/":
-            return self.send(302, "", authorize_url())
+            location = authorize_url()
+            state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["state"]
+            return self.send(302, "", location, cookie=state)
         if url.path != "/callback":
             return self.send(404, page("<p>Nothing here.</p>"))
+        # RFC 9207: the response names its issuer; a mix-up attacker's does not.
+        if q.get("iss") != ISSUER:
+            return self.send(400, page("<p>The response's <code>iss</code> is not our provider's.</p>"))
         if "error" in q:
             return self.send(400, page(f"<p>The provider said: <b>{html.escape(q['error'])}</b></p>"))
+        cookies = dict(c.strip().split("=", 1) for c in self.headers.get("Cookie", "").split(";") if "=" in c)
         if q.get("state") == PRINTED[0]:
             verifier, nonce = "", PRINTED[1]
+        elif q.get("state") and cookies.get("demo_state") == q["state"]:
+            verifier, nonce = PENDING.pop(q["state"], (None, None))
         else:
-            verifier, nonce = PENDING.pop(q.get("state", ""), (None, None))
+            verifier = nonce = None
         if verifier is None:
-            return self.send(400, page("<p>Unknown state: start again at <a href='/'>/</a>.</p>"))
+            return self.send(400, page("<p>Unknown state, or not this browser's: start again at <a href='/'>/</a>.</p>"))
+        try:
+            self.finish_sign_in(q["code"], verifier, nonce)
+        except Exception as e:  # shown on the page, not a dropped connection
+            self.send(502, page(f"<p>Sign-in failed: {html.escape(type(e).__name__)}: {html.escape(str(e))}</p>"
+                                "<p><a href='/'>Start again</a></p>"))
+
+    def finish_sign_in(self, code, verifier, nonce):
         meta = requests.get(f"{ISSUER}/.well-known/openid-configuration", timeout=10).json()
-        form = {"grant_type": "authorization_code", "code": q["code"], "redirect_uri": REDIRECT}
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
         if verifier:
             form["code_verifier"] = verifier
         tokens = requests.post(meta["token_endpoint"], auth=(CLIENT_ID, SECRET), timeout=10, data=form).json()
@@ -80,7 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, page(f"<pre>{html.escape(json.dumps(tokens, indent=2))}</pre>"))
         keys = KeySet.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
         claims = jwt.decode(tokens["id_token"], keys, algorithms=["RS256"]).claims
-        assert claims["nonce"] == nonce and claims["aud"] == CLIENT_ID and claims["iss"] == ISSUER
+        if not (claims["nonce"] == nonce and claims["aud"] == CLIENT_ID and claims["iss"] == ISSUER):
+            raise ValueError("the ID token's nonce, aud or iss is not this sign-in's")
         info = requests.get(meta["userinfo_endpoint"], timeout=10,
                             headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
         shown = {k: v for k, v in tokens.items() if k not in ("access_token", "refresh_token", "id_token")}

@@ -54,9 +54,15 @@ pub fn resolve_with(
     }
     let permitted = |s: &String| allowed.contains(s) || also.contains(&s.as_str());
     if let Some(bad) = requested.iter().find(|s| !permitted(s)) {
-        return Err(OAuthError::invalid_scope(format!(
-            "scope '{bad}' is not allowed for this client"
-        )));
+        // OpenID Connect's scopes are `also` at the authorization endpoint only:
+        // a token-endpoint grant that signs no one in cannot have them.
+        return Err(OAuthError::invalid_scope(
+            if also.is_empty() && crate::oidc::STANDARD_SCOPES.contains(&bad.as_str()) {
+                format!("scope '{bad}' is granted only through the authorization endpoint (OpenID Connect sign-in)")
+            } else {
+                format!("scope '{bad}' is not allowed for this client")
+            },
+        ));
     }
     Ok(requested)
 }
@@ -103,6 +109,19 @@ mod tests {
     fn missing_scope_gets_the_default() {
         let allowed = v(&["a", "b"]);
         assert_eq!(resolve(None, &allowed, &v(&["a"])).unwrap(), v(&["a"]));
+    }
+
+    #[test]
+    fn an_openid_connect_scope_at_the_token_endpoint_says_where_it_is_granted() {
+        let e = resolve(Some("openid read"), &v(&["read"]), &[]).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_scope");
+        assert!(
+            e.description.contains("authorization endpoint"),
+            "{}",
+            e.description
+        );
+        let ok = resolve_with(Some("openid read"), &v(&["read"]), &[], &["openid"]);
+        assert_eq!(ok.unwrap(), v(&["openid", "read"]));
     }
 
     #[test]

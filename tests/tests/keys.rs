@@ -34,7 +34,8 @@ async fn jwks_kids(env: &Env) -> Vec<String> {
         .keys
         .jwks(&env.state.store, env.now())
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     jwks["keys"]
         .as_array()
         .unwrap()
@@ -109,6 +110,49 @@ async fn rotation_publishes_the_next_key_before_it_signs_and_retires_the_previou
     env.advance(policy.signed_ttl);
     assert_eq!(jwks_kids(&env).await, [new_kid]);
     assert!(!verifies(&env, &old).await, "a retired key's tokens fail");
+}
+
+/// The JWKS as the userinfo function serves it from `state`: its
+/// Cache-Control and its key ids.
+async fn served_jwks(state: &shared::State) -> (Option<String>, Vec<String>) {
+    let r = userinfo::handle(state, get("/.well-known/jwks.json", &[])).await;
+    let kids = json_body(&r)["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect();
+    (header_str(&r, "cache-control").map(str::to_string), kids)
+}
+
+#[tokio::test]
+async fn a_jwks_served_before_the_first_key_is_not_kept_and_lists_that_key_once_it_signs() {
+    let env = env().await;
+    // The userinfo function's warm environment, with its own keyset cache,
+    // beside the token function's, which makes the first key as it signs.
+    let mut userinfo_env = env.state.clone();
+    userinfo_env.keys = std::sync::Arc::default();
+    let (cache, kids) = served_jwks(&userinfo_env).await;
+    assert!(kids.is_empty(), "a fresh deployment has no key yet");
+    assert_eq!(
+        cache.as_deref(),
+        Some("public, max-age=0"),
+        "nor may anyone keep that answer"
+    );
+
+    let jwt = sign(&env).await;
+    let (cache, kids) = served_jwks(&userinfo_env).await;
+    assert_eq!(
+        kids,
+        vec![kid_of(&jwt)],
+        "the warm environment lists the first key at once"
+    );
+    assert_eq!(cache.as_deref(), Some("public, max-age=900"));
+    let verified = userinfo_env
+        .keys
+        .verify(&userinfo_env.store, &jwt, &[Some("JWT")], env.now())
+        .await;
+    assert!(verified.unwrap().is_ok());
 }
 
 #[tokio::test]

@@ -30,9 +30,15 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         )
     } else if path.ends_with(shared::discovery::JWKS_PATH) {
         match state.keys.jwks(&state.store, state.clock.now()).await {
-            // Short enough that a key published for its window (hours) is seen
-            // everywhere before it signs.
-            Ok(jwks) => public_document("application/json; charset=utf-8", jwks.to_string(), 900),
+            // 15 minutes: short enough that a key published for its window
+            // (hours) is seen everywhere before it signs. Not cached at all
+            // while no key signs (a fresh deployment): the first token's key
+            // signs as soon as it exists.
+            Ok((jwks, cacheable)) => public_document(
+                "application/json; charset=utf-8",
+                jwks.to_string(),
+                if cacheable { 900 } else { 0 },
+            ),
             Err(e) => {
                 let e = OAuthError::from(e);
                 log.cause = e.cause.clone();

@@ -86,10 +86,16 @@ impl Keys {
     }
 
     /// The keyset, from the cache when it is younger than `max_age`.
+    ///
+    /// A keyset with no key that signs at `now` is not kept: the next token
+    /// creates a key that signs at once (the first key of a deployment, or the
+    /// one after an emergency retirement), and a kept copy would hide that key
+    /// from this environment's JWKS and verification for `max_age`.
     pub async fn keyset(
         &self,
         store: &Store,
         max_age: Duration,
+        now: i64,
     ) -> Result<Option<KeySetItem>, StoreError> {
         if let Some((set, at)) = self.cached.lock().expect("keys lock").as_ref() {
             if at.elapsed() < max_age {
@@ -97,7 +103,8 @@ impl Keys {
             }
         }
         let set = store.get_keyset().await?;
-        *self.cached.lock().expect("keys lock") = Some((set.clone(), Instant::now()));
+        *self.cached.lock().expect("keys lock") =
+            settled(set.as_ref(), now).then(|| (set.clone(), Instant::now()));
         Ok(set)
     }
 
@@ -106,11 +113,14 @@ impl Keys {
         *self.cached.lock().expect("keys lock") = None;
     }
 
-    /// The JWKS (RFC 7517 §5): the public keys published now.
-    pub async fn jwks(&self, store: &Store, now: i64) -> Result<Value, StoreError> {
-        let set = self.keyset(store, CACHE_TTL).await?.unwrap_or_default();
-        let keys: Vec<Jwk> = published_jwks(&set, now);
-        Ok(json!({ "keys": keys }))
+    /// The JWKS (RFC 7517 §5): the public keys published now, and whether it
+    /// may be cached (not while no key signs: the next token brings a key
+    /// that signs at once).
+    pub async fn jwks(&self, store: &Store, now: i64) -> Result<(Value, bool), StoreError> {
+        let set = self.keyset(store, CACHE_TTL, now).await?;
+        let cacheable = settled(set.as_ref(), now);
+        let keys: Vec<Jwk> = published_jwks(&set.unwrap_or_default(), now);
+        Ok((json!({ "keys": keys }), cacheable))
     }
 
     /// Verifies a JWT signed by one of our published keys (`typs`: the `typ`
@@ -122,11 +132,14 @@ impl Keys {
         typs: &[Option<&str>],
         now: i64,
     ) -> Result<Result<Verified, JoseError>, StoreError> {
-        let set = self.keyset(store, CACHE_TTL).await?.unwrap_or_default();
+        let set = self
+            .keyset(store, CACHE_TTL, now)
+            .await?
+            .unwrap_or_default();
         match jose::verify(token, &published_jwks(&set, now), typs) {
             Err(JoseError::UnknownKey) => {
                 let set = self
-                    .keyset(store, REFRESH_ON_UNKNOWN_KID)
+                    .keyset(store, REFRESH_ON_UNKNOWN_KID, now)
                     .await?
                     .unwrap_or_default();
                 Ok(jose::verify(token, &published_jwks(&set, now), typs))
@@ -156,6 +169,11 @@ impl Keys {
         Err(crate::OAuthError::server_error()
             .with_cause("this function cannot sign: no signing feature or no KMS_KEY_ID"))
     }
+}
+
+/// Whether a key signs at `now`: only then may a copy of the keyset be kept.
+fn settled(set: Option<&KeySetItem>, now: i64) -> bool {
+    set.is_some_and(|s| lifecycle::current(s, now).is_some())
 }
 
 /// The published keys as JWKs.

@@ -109,7 +109,7 @@ impl Signer {
         now: i64,
     ) -> Result<SigningKey, KeyError> {
         for _ in 0..3 {
-            let set = keys.keyset(store, super::CACHE_TTL).await?;
+            let set = keys.keyset(store, super::CACHE_TTL, now).await?;
             match lifecycle::due(set.as_ref(), now, self.policy) {
                 Due::Nothing => {}
                 due => {
