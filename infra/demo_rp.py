@@ -16,6 +16,7 @@ import json
 import secrets
 import sys
 import urllib.parse
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -37,6 +38,7 @@ pre{{background:#f3f4f6;padding:1rem;border-radius:8px;overflow:auto}}</style>
 
 
 def authorize_url():
+    """A fresh authorization URL, and its state."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -46,7 +48,7 @@ def authorize_url():
         "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT,
         "scope": "openid profile email read", "state": state, "nonce": nonce,
         "code_challenge": challenge, "code_challenge_method": "S256"})
-    return f"{meta['authorization_endpoint']}?{query}"
+    return f"{meta['authorization_endpoint']}?{query}", state
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -64,8 +66,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
         if url.path == "/":
-            location = authorize_url()
-            state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["state"]
+            location, state = authorize_url()
             return self.send(302, "", location, cookie=state)
         if url.path != "/callback":
             return self.send(404, page("<p>Nothing here.</p>"))
@@ -74,10 +75,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, page("<p>The response's <code>iss</code> is not our provider's.</p>"))
         if "error" in q:
             return self.send(400, page(f"<p>The provider said: <b>{html.escape(q['error'])}</b></p>"))
-        cookies = dict(c.strip().split("=", 1) for c in self.headers.get("Cookie", "").split(";") if "=" in c)
+        cookie = SimpleCookie(self.headers.get("Cookie", "")).get("demo_state")
         if q.get("state") == PRINTED[0]:
             verifier, nonce = "", PRINTED[1]
-        elif q.get("state") and cookies.get("demo_state") == q["state"]:
+        elif q.get("state") and cookie is not None and cookie.value == q["state"]:
             verifier, nonce = PENDING.pop(q["state"], (None, None))
         else:
             verifier = nonce = None

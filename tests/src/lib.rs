@@ -213,6 +213,22 @@ pub fn location_params(resp: &Response<Body>) -> BTreeMap<String, String> {
     url.query_pairs().into_owned().collect()
 }
 
+/// What a browser submits for a form: its hidden `fields`, then `extra` (the
+/// typed values and the clicked button), whose values replace a hidden field
+/// of the same name.
+pub fn form_submission<'a>(
+    fields: &'a [(String, String)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.extend_from_slice(extra);
+    pairs
+}
+
 /// The hidden inputs of the (single) form on a page.
 pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -303,14 +319,7 @@ impl Browser {
         extra: &[(&str, &str)],
     ) -> Response<Body> {
         let fields = hidden_fields(&body_text(page));
-        // Like a browser: the clicked button's value replaces a hidden field of the same name.
-        let mut pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        pairs.extend_from_slice(extra);
-        self.post(env, path, &pairs).await
+        self.post(env, path, &form_submission(&fields, extra)).await
     }
 
     /// Signs in on a login page, follows the 303, and returns the next page or redirect.

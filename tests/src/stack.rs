@@ -2,7 +2,7 @@
 //! sets `OAUTH_BASE` and `OAUTHCTL`): the CLI and a cookie-keeping user agent
 //! that signs in and allows like a person at a browser would.
 
-use crate::hidden_fields;
+use crate::{form_submission, hidden_fields};
 use std::collections::BTreeMap;
 
 pub fn base() -> String {
@@ -72,12 +72,7 @@ impl UreqBrowser {
 
     pub fn submit(&mut self, url: &str, page: &str, extra: &[(&str, &str)]) -> ureq::Response {
         let fields = hidden_fields(page);
-        let mut pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        pairs.extend_from_slice(extra);
+        let pairs = form_submission(&fields, extra);
         let resp = self
             .agent
             .post(url)
