@@ -28,7 +28,7 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_runtime_api::shared::IntoShared;
 use aws_smithy_types::body::SdkBody;
 use serde_json::{json, Map, Value};
-use shared::store::{self, Grant, Store};
+use shared::store::{self, Granted, Store};
 use shared::{Config, State};
 use std::collections::HashMap;
 use std::process::Command;
@@ -137,13 +137,13 @@ pub fn canned() -> (Canned, String) {
         disabled: false,
         created_at: now,
     };
-    let grant = Grant {
+    let grant = Granted {
         scope: vec!["read".into()],
         sub: Some("0f5e8c1a-sub".into()),
         username: Some("bench@example.com".into()),
         tenant: Some("default".into()),
         claims: Some(r#"{"role":"AGENT"}"#.into()),
-        ..Grant::default()
+        ..Granted::default()
     };
     // Far enough ahead for any run.
     let (item, code) = oauth_tests::code_grant_item(CLIENT_ID, grant, None, now + 86_400, now);
@@ -213,12 +213,19 @@ async fn code_grant_sdk_only(st: &State, code: &str) {
         shared::credential::Shape::Bound { grant_id } => grant_id,
         other => panic!("not a code: {other:?}"),
     };
-    let (client, item) = tokio::join!(st.store.get_client(CLIENT_ID), st.store.get_grant(grant_id));
+    let (client, item) = tokio::join!(
+        st.store.get_client(CLIENT_ID),
+        st.store.get_authorization(grant_id)
+    );
     assert!(client.expect("client").is_some());
     let mut item = item.expect("grant").expect("a grant");
     let read = item.v;
     item.v += 1;
-    let written = st.store.replace_grant(&item, read).await.expect("replace");
+    let written = st
+        .store
+        .replace_authorization(&item, read)
+        .await
+        .expect("replace");
     assert!(matches!(written, store::Replaced::Done));
 }
 

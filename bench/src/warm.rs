@@ -12,7 +12,7 @@ use oauth_tests::{
 };
 use serde_json::{json, Value};
 use shared::admin::NewClient;
-use shared::store::{AccessTokenFormat, Grant};
+use shared::store::{AccessTokenFormat, Granted};
 use std::cell::RefCell;
 use std::time::Instant;
 
@@ -79,7 +79,7 @@ impl Fixture {
         } else {
             vec!["read".into()]
         };
-        let grant = Grant {
+        let grant = Granted {
             scope,
             sub: Some(self.sub.clone()),
             username: Some(EMAIL.into()),
@@ -87,7 +87,7 @@ impl Fixture {
             claims: Some(r#"{"role":"AGENT"}"#.into()),
             auth_time: Some(now),
             nonce: openid.then(|| "bench-nonce".to_string()),
-            ..Grant::default()
+            ..Granted::default()
         };
         put_code_grant(
             &self.env.state.store,

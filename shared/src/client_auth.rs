@@ -4,6 +4,7 @@
 
 use crate::crypto;
 use crate::error::OAuthError;
+use crate::grant_type::GrantType;
 use crate::params::Params;
 use crate::store::Client;
 
@@ -82,6 +83,17 @@ pub fn authenticate<'a>(
         (Some(_), _) => Err(bad()),
         (None, None) => Ok(client),
         (None, Some(_)) => Err(creds.error("a public client has no secret; send client_id only")),
+    }
+}
+
+/// `unauthorized_client` unless the client registered this grant type.
+pub fn require_grant(client: &Client, grant: GrantType) -> Result<(), OAuthError> {
+    if client.allows_grant(grant) {
+        Ok(())
+    } else {
+        Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {grant} grant"
+        )))
     }
 }
 

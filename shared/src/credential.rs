@@ -6,7 +6,7 @@
 //! one read of that item, revocation included (docs/architecture.md, "The
 //! table"). The secret is 256 random bits (RFC 6749 §10.10; RFC 9700 §4.5). Both
 //! parts are base64url, which has no `.`: a credential has exactly one dot, a JWT
-//! two, and a credential issued before grant items existed (a "legacy" one, 43
+//! two, and a credential issued before grant items existed (a "per-token" one, 43
 //! characters) none.
 
 use crate::crypto;
@@ -19,7 +19,7 @@ pub enum Shape<'a> {
     /// Three dot-separated parts: a JWT (RFC 7519 §7.2 checks the rest).
     Jwt,
     /// Issued before grant items: a bare 43-character secret.
-    Legacy,
+    PerToken,
     /// Anything else: no such credential exists.
     Unknown,
 }
@@ -30,9 +30,9 @@ pub fn new_grant_id() -> String {
 }
 
 /// Whether a grant id is a family id from before grant items (128 bits as 32
-/// hex digits): a redeemed legacy code or refresh token continues its family
-/// as the grant of that id, and the family may still have legacy items.
-pub fn is_legacy_family(id: &str) -> bool {
+/// hex digits): a redeemed per-token code or refresh token continues its family
+/// as the grant of that id, and the family may still have per-token items.
+pub fn is_per_token_family(id: &str) -> bool {
     id.len() == 32
         && id
             .bytes()
@@ -59,7 +59,7 @@ pub fn shape(value: &str) -> Shape<'_> {
     let mut parts = value.split('.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(id), Some(secret), None, None)
-            if (id.len() == 22 || is_legacy_family(id))
+            if (id.len() == 22 || is_per_token_family(id))
                 && secret.len() == 43
                 && is_b64url(id)
                 && is_b64url(secret) =>
@@ -67,7 +67,7 @@ pub fn shape(value: &str) -> Shape<'_> {
             Shape::Bound { grant_id: id }
         }
         (Some(_), Some(_), Some(_), None) => Shape::Jwt,
-        (Some(v), None, None, None) if v.len() == 43 && is_b64url(v) => Shape::Legacy,
+        (Some(v), None, None, None) if v.len() == 43 && is_b64url(v) => Shape::PerToken,
         _ => Shape::Unknown,
     }
 }
@@ -86,18 +86,18 @@ mod tests {
     }
 
     #[test]
-    fn a_legacy_family_continues_as_a_grant_of_the_same_id() {
+    fn a_per_token_family_continues_as_a_grant_of_the_same_id() {
         let family = crypto::random_id();
-        assert!(is_legacy_family(&family));
-        assert!(!is_legacy_family(&new_grant_id()));
+        assert!(is_per_token_family(&family));
+        assert!(!is_per_token_family(&new_grant_id()));
         let c = mint(&family);
         assert_eq!(shape(&c), Shape::Bound { grant_id: &family });
     }
 
     #[test]
-    fn jwts_legacy_values_and_garbage_are_told_apart() {
+    fn jwts_per_token_values_and_garbage_are_told_apart() {
         assert_eq!(shape("eyJh.eyJz.c2ln"), Shape::Jwt);
-        assert_eq!(shape(&crypto::random_token()), Shape::Legacy);
+        assert_eq!(shape(&crypto::random_token()), Shape::PerToken);
         for bad in [
             "",
             "x",

@@ -16,6 +16,8 @@ pub const REVOCATION_PATH: &str = "/oauth/revoke";
 pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const END_SESSION_PATH: &str = "/oauth/logout";
+/// The sign-in page of the pages that are not an authorization request.
+pub const LOGIN_PATH: &str = "/login";
 
 /// The metadata document.
 pub fn metadata(state: &State) -> Value {

@@ -4,19 +4,20 @@
 //! --resource-server`) about other clients' (§4) — to anyone else another
 //! client's token is `active: false`.
 
+use crate::authorization;
 use crate::client_auth::ClientCredentials;
 use crate::error::OAuthError;
-use crate::grant;
 use crate::params::Params;
+use crate::per_token::Kind;
 use crate::state::State;
-use crate::store::Grant;
+use crate::store::Granted;
 use crate::token_lookup::{lookup, Found};
 use serde_json::{json, Value};
 
 /// The fields of an active token (RFC 7662 §2.2).
 struct Active<'a> {
     client_id: &'a str,
-    grant: &'a Grant,
+    granted: &'a Granted,
     scope: &'a [String],
     token_type: &'static str,
     iat: Option<i64>,
@@ -36,33 +37,32 @@ pub async fn introspect(
         ));
     }
     let active = match &found {
-        Found::Access(g, hash) => grant::live_access(g, hash, now).map(|a| Active {
+        Found::Access(g, hash) => authorization::live_access(g, hash, now).map(|a| Active {
             client_id: &g.client_id,
-            grant: &g.grant,
-            scope: a.scope.as_deref().unwrap_or(&g.grant.scope),
+            granted: &g.granted,
+            scope: a.scope.as_deref().unwrap_or(&g.granted.scope),
             token_type: "Bearer",
             iat: Some(a.iat),
             exp: a.exp,
         }),
-        Found::Refresh(g, hash) => grant::live_refresh(g, hash, now).map(|r| Active {
+        Found::Refresh(g, hash) => authorization::live_refresh(g, hash, now).map(|r| Active {
             client_id: &g.client_id,
-            grant: &g.grant,
-            scope: &g.grant.scope,
+            granted: &g.granted,
+            scope: &g.granted.scope,
             token_type: "refresh_token",
             iat: None,
             exp: r.exp,
         }),
-        Found::LegacyAccess(t) | Found::LegacyRefresh(t) => Some(Active {
-            client_id: &t.client_id,
-            grant: &t.grant,
-            scope: &t.grant.scope,
-            token_type: if matches!(found, Found::LegacyAccess(_)) {
-                "Bearer"
-            } else {
-                "refresh_token"
+        Found::PerToken(t) => Some(Active {
+            client_id: &t.item.client_id,
+            granted: &t.item.granted,
+            scope: &t.item.granted.scope,
+            token_type: match t.kind {
+                Kind::Access => "Bearer",
+                Kind::Refresh => "refresh_token",
             },
-            iat: Some(t.iat),
-            exp: t.expires_at,
+            iat: Some(t.item.iat),
+            exp: t.item.expires_at,
         }),
         Found::None => None,
     };
@@ -80,11 +80,11 @@ pub async fn introspect(
     let fields = [
         ("iat", a.iat.map(Value::from)),
         ("exp", a.exp.map(Value::from)),
-        ("sub", a.grant.sub.clone().map(Value::from)),
-        ("username", a.grant.username.clone().map(Value::from)),
+        ("sub", a.granted.sub.clone().map(Value::from)),
+        ("username", a.granted.username.clone().map(Value::from)),
         (
             "aud",
-            (!a.grant.resources.is_empty()).then(|| Value::from(a.grant.resources.clone())),
+            (!a.granted.resources.is_empty()).then(|| Value::from(a.granted.resources.clone())),
         ),
     ];
     for (k, v) in fields {

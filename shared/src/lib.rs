@@ -5,6 +5,8 @@
 //! Handlers (in `functions/*`) only translate HTTP to calls here and back.
 
 pub mod admin;
+pub mod authn;
+pub mod authorization;
 pub mod authorize;
 pub mod client_auth;
 pub mod clock;
@@ -13,16 +15,16 @@ pub mod credential;
 pub mod crypto;
 pub mod discovery;
 pub mod error;
-pub mod grant;
 pub mod grant_type;
 pub mod http_util;
 pub mod introspection;
 pub mod jose;
-pub mod jwt;
 pub mod keys;
-pub mod login;
 pub mod oidc;
 pub mod params;
+pub mod per_token;
+pub mod pkce;
+pub mod resource;
 pub mod revocation;
 pub mod scope;
 pub mod state;

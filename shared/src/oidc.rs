@@ -4,7 +4,7 @@
 //! flat claims, docs/compatibility.md).
 
 use crate::jose;
-use crate::store::Grant;
+use crate::store::Granted;
 use serde_json::{json, Map, Value};
 
 pub const OPENID: &str = "openid";
@@ -59,7 +59,7 @@ pub fn is_oidc(scope: &[String]) -> bool {
 /// The user's claims the granted scope releases, by name (§5.4): profile
 /// claims the user has, and `email` with `email_verified` (false unless the
 /// user's claims say otherwise).
-pub fn scope_claims(grant: &Grant) -> Map<String, Value> {
+pub fn scope_claims(grant: &Granted) -> Map<String, Value> {
     let user: Map<String, Value> = match grant.claims.as_deref().map(serde_json::from_str::<Value>)
     {
         Some(Ok(Value::Object(m))) => m,
@@ -89,7 +89,7 @@ pub fn scope_claims(grant: &Grant) -> Map<String, Value> {
 
 /// The userinfo response of an OpenID Connect grant (§5.3.2): `sub`, then
 /// the claims its scope releases.
-pub fn userinfo(grant: &Grant, sub: &str) -> Value {
+pub fn userinfo(grant: &Granted, sub: &str) -> Value {
     let mut out = Map::new();
     out.insert("sub".into(), json!(sub));
     out.extend(scope_claims(grant));
@@ -101,7 +101,7 @@ pub struct IdTokenInput<'a> {
     pub issuer: &'a str,
     pub client_id: &'a str,
     pub sub: &'a str,
-    pub grant: &'a Grant,
+    pub granted: &'a Granted,
     pub now: i64,
     pub ttl: i64,
     /// The access token issued beside it, for `at_hash` (§3.1.3.6).
@@ -122,18 +122,19 @@ pub fn id_token_claims(i: IdTokenInput<'_>) -> Value {
     c.insert("iat".into(), json!(i.now));
     c.insert("exp".into(), json!(i.now + i.ttl));
     c.insert("at_hash".into(), json!(jose::at_hash(i.access_token)));
-    c.insert("amr".into(), json!(["pwd"]));
-    if let Some(t) = i.grant.auth_time {
+    let amr = i.granted.amr.clone().unwrap_or_else(|| vec!["pwd".into()]);
+    c.insert("amr".into(), json!(amr));
+    if let Some(t) = i.granted.auth_time {
         c.insert("auth_time".into(), json!(t));
     }
-    if let Some(sid) = &i.grant.sid {
+    if let Some(sid) = &i.granted.sid {
         c.insert("sid".into(), json!(sid));
     }
-    if let Some(nonce) = i.grant.nonce.as_ref().filter(|_| i.with_nonce) {
+    if let Some(nonce) = i.granted.nonce.as_ref().filter(|_| i.with_nonce) {
         c.insert("nonce".into(), json!(nonce));
     }
-    let released = scope_claims(i.grant);
-    for name in &i.grant.id_token_claims {
+    let released = scope_claims(i.granted);
+    for name in &i.granted.id_token_claims {
         if let Some(v) = released.get(name) {
             c.entry(name.clone()).or_insert_with(|| v.clone());
         }
@@ -158,8 +159,8 @@ pub fn parse_claims_param(value: &str) -> Result<Vec<String>, &'static str> {
 mod tests {
     use super::*;
 
-    fn grant(scope: &[&str]) -> Grant {
-        Grant {
+    fn grant(scope: &[&str]) -> Granted {
+        Granted {
             scope: scope.iter().map(|s| s.to_string()).collect(),
             sub: Some("u1".into()),
             username: Some("ada@example.com".into()),
@@ -169,7 +170,7 @@ mod tests {
             auth_time: Some(100),
             sid: Some("s1".into()),
             nonce: Some("n-0S6".into()),
-            ..Grant::default()
+            ..Granted::default()
         }
     }
 
@@ -208,7 +209,7 @@ mod tests {
             issuer: "https://op.example",
             client_id: "c",
             sub: "u1",
-            grant: &g,
+            granted: &g,
             now: 1_000,
             ttl: 3600,
             access_token: "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
@@ -240,7 +241,7 @@ mod tests {
             issuer: "i",
             client_id: "c",
             sub: "u1",
-            grant: &g,
+            granted: &g,
             now: 0,
             ttl: 1,
             access_token: "a",

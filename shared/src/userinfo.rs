@@ -3,13 +3,14 @@
 //! revoked grant is refused at once — JWT access tokens included, whose `jti`
 //! names their grant.
 
+use crate::authorization;
 use crate::credential::{self, Shape};
 use crate::error::{ErrorCode, OAuthError};
-use crate::grant;
-use crate::jwt;
+use crate::jose::issued as jwt;
 use crate::oidc;
+use crate::per_token;
 use crate::state::State;
-use crate::store::Grant;
+use crate::store::Granted;
 use serde_json::{Map, Value};
 
 fn invalid(d: &str) -> OAuthError {
@@ -23,41 +24,38 @@ async fn grant_of(
     state: &State,
     token: &str,
     now: i64,
-) -> Result<(Grant, Vec<String>), OAuthError> {
-    let store = &state.store;
+) -> Result<(Granted, Vec<String>), OAuthError> {
     let id = match credential::shape(token) {
         Shape::Bound { .. } => token.to_string(),
         Shape::Jwt => jwt::access_token_jti(state, token, now)
             .await?
             .ok_or_else(|| invalid(INVALID))?,
-        // Issued before grant items: its own item, then its family's state (a
-        // second read, for these tokens only).
-        Shape::Legacy => {
-            let item = store
-                .get_legacy_access(token, now)
+        // Issued before authorization items: its own item, then its family's
+        // state (a second read, for these tokens only).
+        Shape::PerToken => {
+            let granted = per_token::access_granted(state, token, now)
                 .await?
                 .ok_or_else(|| invalid(INVALID))?;
-            return match store.get_grant(&item.family).await? {
-                Some(g) if g.revoked_at.is_some() => Err(invalid(INVALID)),
-                _ => Ok((item.grant.clone(), item.grant.scope)),
-            };
+            let scope = granted.scope.clone();
+            return Ok((granted, scope));
         }
         Shape::Unknown => return Err(invalid(INVALID)),
     };
     let Shape::Bound { grant_id } = credential::shape(&id) else {
         return Err(invalid(INVALID));
     };
-    let item = store
-        .get_grant(grant_id)
+    let item = state
+        .store
+        .get_authorization(grant_id)
         .await?
         .ok_or_else(|| invalid(INVALID))?;
-    let access =
-        grant::live_access(&item, &credential::digest(&id), now).ok_or_else(|| invalid(INVALID))?;
+    let access = authorization::live_access(&item, &credential::digest(&id), now)
+        .ok_or_else(|| invalid(INVALID))?;
     let scope = access
         .scope
         .clone()
-        .unwrap_or_else(|| item.grant.scope.clone());
-    Ok((item.grant, scope))
+        .unwrap_or_else(|| item.granted.scope.clone());
+    Ok((item.granted, scope))
 }
 
 /// The claims for a bearer token. An OpenID Connect token gets `sub` and the
@@ -71,7 +69,7 @@ pub async fn claims(state: &State, token: &str, now: i64) -> Result<Value, OAuth
         .clone()
         .ok_or_else(|| invalid("the access token does not represent a user"))?;
     if oidc::is_oidc(&scope) {
-        return Ok(oidc::userinfo(&Grant { scope, ..grant }, &sub));
+        return Ok(oidc::userinfo(&Granted { scope, ..grant }, &sub));
     }
     let mut out: Map<String, Value> =
         match grant.claims.as_deref().map(serde_json::from_str::<Value>) {

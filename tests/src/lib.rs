@@ -482,14 +482,14 @@ pub fn urlenc(s: &str) -> String {
 pub async fn put_code_grant(
     store: &Store,
     client_id: &str,
-    grant: shared::store::Grant,
+    grant: shared::store::Granted,
     challenge: Option<&str>,
     expires_at: i64,
     now: i64,
 ) -> String {
     let item_and_code = code_grant_item(client_id, grant, challenge, expires_at, now);
     store
-        .create_grant(&item_and_code.0)
+        .create_authorization(&item_and_code.0)
         .await
         .expect("store code grant");
     item_and_code.1
@@ -498,20 +498,20 @@ pub async fn put_code_grant(
 /// A code grant item (for [`REDIRECT`]) and its code.
 pub fn code_grant_item(
     client_id: &str,
-    grant: shared::store::Grant,
+    grant: shared::store::Granted,
     challenge: Option<&str>,
     expires_at: i64,
     now: i64,
-) -> (shared::store::GrantItem, String) {
+) -> (shared::store::Authorization, String) {
+    use shared::authorization::{start, Start};
     use shared::credential;
-    let grant_id = credential::new_grant_id();
-    let code = credential::mint(&grant_id);
-    let item = shared::store::GrantItem {
-        pk: shared::store::grant_key(&grant_id),
-        v: 1,
+    let id = credential::new_grant_id();
+    let code = credential::mint(&id);
+    let item = start(Start {
+        id,
         client_id: client_id.to_string(),
-        grant,
-        created_at: now,
+        granted: grant,
+        now,
         ends_at: None,
         code: Some(shared::store::CodeState {
             hash: credential::digest(&code),
@@ -521,13 +521,8 @@ pub fn code_grant_item(
             redirect_uri_given: true,
             challenge: challenge.map(str::to_string),
         }),
-        access: None,
-        prev_access: None,
-        refresh: None,
-        prev_refresh: None,
-        revoked_at: None,
-        expires_at: Some(expires_at),
-    };
+        issued: None,
+    });
     (item, code)
 }
 

@@ -2,7 +2,7 @@
 //! replay, and the token endpoint's checks of the code.
 
 use oauth_tests::*;
-use shared::store::{self, Grant};
+use shared::store::{self, Granted};
 
 #[tokio::test]
 async fn whole_flow_with_session_consent_pkce_refresh_and_userinfo() {
@@ -305,10 +305,10 @@ async fn fifty_concurrent_redemptions_of_one_code_one_wins_and_the_family_is_rev
 async fn an_expired_code_whose_item_still_exists_is_refused() {
     let env = env().await;
     let (client, secret) = env.client(|_| {}).await;
-    let grant = Grant {
+    let grant = Granted {
         scope: vec!["read".into()],
         sub: Some("s".into()),
-        ..Grant::default()
+        ..Granted::default()
     };
     let now = env.now();
     let code = put_code_grant(

@@ -63,7 +63,7 @@ async fn under_load_dynamodb_stopping_and_restarting_gives_200_or_503_and_nothin
     let env = env().await;
     let (client, secret) = env.client(|_| {}).await;
     let secret = secret.unwrap();
-    let grant = || shared::store::Grant {
+    let grant = || shared::store::Granted {
         scope: vec!["read".into()],
         sub: Some("u".into()),
         ..Default::default()

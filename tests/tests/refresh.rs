@@ -117,23 +117,23 @@ async fn without_a_grace_period_a_retried_refresh_is_a_replay() {
 /// read before the grant was revoked, is refused, and the revocation stands.
 #[tokio::test]
 async fn a_grant_write_after_a_revocation_is_refused_by_its_version_condition() {
-    use shared::store::{Grant, Replaced};
+    use shared::store::{Granted, Replaced};
     let env = env().await;
     let store = &env.state.store;
-    let (item, _code) = code_grant_item("c", Grant::default(), None, env.now() + 300, env.now());
-    store.create_grant(&item).await.unwrap();
+    let (item, _code) = code_grant_item("c", Granted::default(), None, env.now() + 300, env.now());
+    store.create_authorization(&item).await.unwrap();
     let id = item.pk.trim_start_matches("grant#");
-    let read = store.get_grant(id).await.unwrap().unwrap();
-    shared::revocation::revoke_grant(&env.state, id, env.now())
+    let read = store.get_authorization(id).await.unwrap().unwrap();
+    shared::revocation::revoke_authorization(&env.state, id, env.now())
         .await
         .unwrap();
     let mut next = read.clone();
     next.v += 1;
     next.revoked_at = None;
-    match store.replace_grant(&next, read.v).await.unwrap() {
+    match store.replace_authorization(&next, read.v).await.unwrap() {
         Replaced::Conflict(Some(current)) => assert!(current.revoked_at.is_some()),
         other => panic!("the write must lose to the revocation: {other:?}"),
     }
-    let after = store.get_grant(id).await.unwrap().unwrap();
+    let after = store.get_authorization(id).await.unwrap().unwrap();
     assert!(after.revoked_at.is_some(), "revoked it stays");
 }

@@ -218,7 +218,13 @@ async fn finding_05_revocation_is_read_with_every_token_and_outlives_every_token
         .await;
     assert_eq!(s, 400);
     let id = code.split('.').next().unwrap();
-    let item = env.state.store.get_grant(id).await.unwrap().unwrap();
+    let item = env
+        .state
+        .store
+        .get_authorization(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(item.revoked_at.is_some());
     assert!(
         item.expires_at.unwrap() >= env.now() + 90 * 86_400,

@@ -4,7 +4,7 @@
 //! a grant item of the same id.
 
 use oauth_tests::*;
-use shared::store::{self, CodeItem, Grant, TokenItem};
+use shared::store::{self, CodeItem, Granted, TokenItem};
 
 /// A family's legacy access and refresh tokens, as the old server wrote them.
 async fn legacy_tokens(env: &Env, client_id: &str, access_ttl: i64) -> (String, String, String) {
@@ -17,23 +17,23 @@ async fn legacy_tokens(env: &Env, client_id: &str, access_ttl: i64) -> (String, 
         pk,
         client_id: client_id.to_string(),
         family: family.clone(),
-        grant: Grant {
+        granted: Granted {
             scope: vec!["read".into(), "write".into()],
             sub: Some("legacy-sub".into()),
             username: Some(EMAIL.into()),
             tenant: Some("default".into()),
             claims: Some(r#"{"role":"AGENT"}"#.into()),
-            ..Grant::default()
+            ..Granted::default()
         },
         iat: env.now() - 60,
         expires_at: Some(env.now() + ttl),
         used_at: None,
     };
     let s = &env.state.store;
-    s.put_legacy_token(&item(store::access_key(&at), access_ttl))
+    s.put_per_token_item(&item(store::access_key(&at), access_ttl))
         .await
         .unwrap();
-    s.put_legacy_token(&item(store::refresh_key(&rt), 86_400))
+    s.put_per_token_item(&item(store::refresh_key(&rt), 86_400))
         .await
         .unwrap();
     (family, at, rt)
@@ -105,11 +105,11 @@ async fn a_legacy_code_is_redeemed_once_and_its_second_use_revokes_what_it_gave(
         pk: store::code_key(&code),
         client_id: client.client_id.clone(),
         family: shared::crypto::random_id(),
-        grant: Grant {
+        granted: Granted {
             scope: vec!["read".into()],
             sub: Some("s".into()),
             username: Some(EMAIL.into()),
-            ..Grant::default()
+            ..Granted::default()
         },
         redirect_uri: REDIRECT.into(),
         redirect_uri_given: true,
@@ -117,7 +117,7 @@ async fn a_legacy_code_is_redeemed_once_and_its_second_use_revokes_what_it_gave(
         expires_at: env.now() + 300,
         used_at: None,
     };
-    env.state.store.put_legacy_code(&item).await.unwrap();
+    env.state.store.put_per_token_code(&item).await.unwrap();
     // A wrong secret does not burn it.
     let (status, _, _) = env.redeem(&client.client_id, "wrong", &code).await;
     assert_eq!(status, 401);
@@ -139,14 +139,14 @@ async fn an_expired_legacy_code_whose_item_still_exists_is_refused() {
         pk: store::code_key(&code),
         client_id: client.client_id.clone(),
         family: shared::crypto::random_id(),
-        grant: Grant::default(),
+        granted: Granted::default(),
         redirect_uri: REDIRECT.into(),
         redirect_uri_given: true,
         code_challenge: None,
         expires_at: env.now() - 1,
         used_at: None,
     };
-    env.state.store.put_legacy_code(&item).await.unwrap();
+    env.state.store.put_per_token_code(&item).await.unwrap();
     let (status, json, _) = env
         .redeem(&client.client_id, secret.as_deref().unwrap(), &code)
         .await;

@@ -6,10 +6,9 @@ pub mod pages;
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use shared::authn::{DEVICE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use shared::authorize::logout::{self, LogoutInput};
-use shared::authorize::{
-    self, Answer, Input, Page, View, DEVICE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
-};
+use shared::authorize::{self, Answer, Input, Page, View};
 use shared::http_util::{cookie, params, query_string};
 use shared::params::Params;
 use shared::telemetry::RequestLog;
@@ -107,8 +106,8 @@ fn form_targets(page: &Page) -> Vec<String> {
     let own = || "'self'".to_string();
     match page {
         Page::Login { .. } => vec![own()],
-        Page::Consent { req, .. } => std::iter::once(own())
-            .chain(pages::csp_source(&req.redirect_uri))
+        Page::Consent { answer_to, .. } => std::iter::once(own())
+            .chain(answer_to.as_deref().and_then(pages::csp_source))
             .collect(),
         Page::LogoutConfirm { fields, .. } => std::iter::once(own())
             .chain(

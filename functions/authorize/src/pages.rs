@@ -4,7 +4,8 @@
 use base64::Engine;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use sha2::Digest as _;
-use shared::authorize::{AuthRequest, Page};
+use shared::authn::ReturnTo;
+use shared::authorize::Page;
 use shared::Config;
 
 /// The only style on the pages, allowed by its hash in the CSP.
@@ -89,12 +90,24 @@ fn layout(title: &str, body: Markup) -> Markup {
     }
 }
 
-fn hidden_fields(req: &AuthRequest, csrf: &str) -> Markup {
+fn hidden_fields(fields: &[(String, String)], csrf: &str) -> Markup {
     html! {
-        @for (k, v) in &req.fields {
+        @for (k, v) in fields {
             input type="hidden" name=(k) value=(v);
         }
         input type="hidden" name="csrf" value=(csrf);
+    }
+}
+
+/// The login form's target and what it posts back: an authorization
+/// request's own URL and parameters, or the sign-in page of another page.
+fn login_target(return_to: &ReturnTo) -> (Option<&'static str>, Vec<(String, String)>) {
+    match return_to {
+        ReturnTo::Authorization { fields, .. } => (None, fields.clone()),
+        ReturnTo::Page(path) => (
+            Some(shared::discovery::LOGIN_PATH),
+            vec![("return_to".to_string(), path.clone())],
+        ),
     }
 }
 
@@ -120,48 +133,74 @@ pub fn form_post(action: &str, fields: &[(String, String)]) -> String {
 /// Renders a page; returns the status and the HTML.
 pub fn render(page: &Page, config: &Config) -> (u16, String) {
     match page {
-        Page::LogoutConfirm { csrf, fields, client_name } => (
+        Page::LogoutConfirm {
+            csrf,
+            fields,
+            client_name,
+        } => (
             200,
-            layout("Sign out", html! {
-                h1 { "Sign out?" }
-                p.sub {
-                    @if let Some(name) = client_name { (name) " asks to sign you out." }
-                    @else { "An application asks to sign you out." }
-                }
-                form method="post" {
-                    @for (k, v) in fields {
-                        input type="hidden" name=(k) value=(v);
+            layout(
+                "Sign out",
+                html! {
+                    h1 { "Sign out?" }
+                    p.sub {
+                        @if let Some(name) = client_name { (name) " asks to sign you out." }
+                        @else { "An application asks to sign you out." }
                     }
-                    input type="hidden" name="csrf" value=(csrf);
-                    button.primary type="submit" name="action" value="logout" { "Sign out" }
-                }
-            })
+                    form method="post" {
+                        @for (k, v) in fields {
+                            input type="hidden" name=(k) value=(v);
+                        }
+                        input type="hidden" name="csrf" value=(csrf);
+                        button.primary type="submit" name="action" value="logout" { "Sign out" }
+                    }
+                },
+            )
             .into_string(),
         ),
         Page::LoggedOut => (
             200,
-            layout("Signed out", html! {
-                h1 { "You are signed out" }
-                p.sub { "You can close this window." }
-            })
+            layout(
+                "Signed out",
+                html! {
+                    h1 { "You are signed out" }
+                    p.sub { "You can close this window." }
+                },
+            )
             .into_string(),
         ),
-        Page::Error { status, title, message } => (
+        Page::Error {
+            status,
+            title,
+            message,
+        } => (
             *status,
-            layout(title, html! {
-                h1 { (title) }
-                p.sub { (message) }
-            })
+            layout(
+                title,
+                html! {
+                    h1 { (title) }
+                    p.sub { (message) }
+                },
+            )
             .into_string(),
         ),
-        Page::Login { req, csrf, error, email, status } => (
+        Page::Login {
+            app,
+            return_to,
+            csrf,
+            error,
+            email,
+            status,
+        } => {
+            let (action, fields) = login_target(return_to);
+            (
             *status,
             layout("Sign in", html! {
                 h1 { "Sign in" }
-                p.sub { "to continue to " span.app { (req.client.name) } }
+                @if let Some(app) = app { p.sub { "to continue to " span.app { (app) } } }
                 @if let Some(e) = error { div.error role="alert" { (e) } }
-                form method="post" {
-                    (hidden_fields(req, csrf))
+                form method="post" action=[action] {
+                    (hidden_fields(&fields, csrf))
                     input type="hidden" name="action" value="login";
                     label for="email" { "Email" }
                     input #email type="email" name="email" autocomplete="username" required autofocus value=[email.as_deref()];
@@ -171,32 +210,43 @@ pub fn render(page: &Page, config: &Config) -> (u16, String) {
                 }
             })
             .into_string(),
-        ),
-        Page::Consent { req, csrf, email } => (
+        )
+        }
+        Page::Consent {
+            client,
+            scopes,
+            fields,
+            csrf,
+            email,
+            ..
+        } => (
             200,
-            layout("Authorize access", html! {
-                h1 { span.app { (req.client.name) } " wants to access your account" }
-                p.sub { "If you allow it, " (req.client.name) " will be able to:" }
-                ul.scopes {
-                    @if req.scopes.is_empty() {
-                        li { b { "Know who you are" } span { "No other access is requested." } }
-                    }
-                    @for s in &req.scopes {
-                        li {
-                            b { (s) }
-                            @if let Some(d) = config.scope_descriptions.get(s) { span { (d) } }
+            layout(
+                "Authorize access",
+                html! {
+                    h1 { span.app { (client.name) } " wants to access your account" }
+                    p.sub { "If you allow it, " (client.name) " will be able to:" }
+                    ul.scopes {
+                        @if scopes.is_empty() {
+                            li { b { "Know who you are" } span { "No other access is requested." } }
+                        }
+                        @for s in scopes {
+                            li {
+                                b { (s) }
+                                @if let Some(d) = config.scope_descriptions.get(s) { span { (d) } }
+                            }
                         }
                     }
-                }
-                form method="post" {
-                    (hidden_fields(req, csrf))
-                    div.row {
-                        button.secondary type="submit" name="action" value="deny" { "Deny" }
-                        button.primary type="submit" name="action" value="allow" { "Allow" }
+                    form method="post" {
+                        (hidden_fields(fields, csrf))
+                        div.row {
+                            button.secondary type="submit" name="action" value="deny" { "Deny" }
+                            button.primary type="submit" name="action" value="allow" { "Allow" }
+                        }
                     }
-                }
-                p.who { "Signed in as " (email) }
-            })
+                    p.who { "Signed in as " (email) }
+                },
+            )
             .into_string(),
         ),
     }

@@ -6,12 +6,10 @@
 //! anywhere else is not acted on blindly). Nothing here redirects anywhere
 //! unregistered.
 
-use super::flow::session;
-use super::{error_page, Answer, Page, SESSION_COOKIE};
-use crate::crypto;
+use super::{error_page, Answer, Page};
+use crate::authn::session;
 use crate::error::OAuthError;
-use crate::http_util::set_cookie;
-use crate::jwt;
+use crate::jose::issued as jwt;
 use crate::params::Params;
 use crate::state::State;
 use crate::store::Client;
@@ -55,7 +53,7 @@ async fn run(
         return Ok(invalid("Unknown form action."));
     }
     let cookie = input.session_cookie.as_deref();
-    let (session, hint) = tokio::join!(session(state, cookie, now), async {
+    let (session, hint) = tokio::join!(session::read(state, cookie, now), async {
         match params.get("id_token_hint") {
             Some(h) => jwt::id_token_hint(state, h, now)
                 .await
@@ -106,28 +104,27 @@ async fn run(
         return Ok(done(state, target, params.get("state"), false));
     };
     let hinted = hint.as_ref().is_some_and(|h| {
-        h.sub == session.sub && h.sid.as_deref().is_none_or(|sid| sid == session.sid)
+        h.sub == session.session.sub
+            && h.sid
+                .as_deref()
+                .is_none_or(|sid| sid == session.session.sid)
     });
     let confirmed = input.is_post
         && params.get("action") == Some("logout")
-        && params
-            .get("csrf")
-            .is_some_and(|c| crypto::ct_eq(c, &session.csrf));
+        && session.verifies(params.get("csrf"));
     if !(hinted || confirmed) {
         let fields = LOGOUT_PARAMS
             .iter()
             .filter_map(|k| params.get(k).map(|v| (k.to_string(), v.to_string())))
             .collect();
         let page = Page::LogoutConfirm {
-            csrf: session.csrf,
+            csrf: session.form_token(),
             fields,
             client_name: client.map(|c| c.name),
         };
         return Ok(Answer::page(page, "logout_confirm"));
     }
-    if let Some(cookie) = cookie {
-        state.store.delete_session(cookie).await?;
-    }
+    session::end(state, session.cookie()).await?;
     Ok(done(state, target, params.get("state"), true))
 }
 
@@ -141,8 +138,7 @@ fn done(state: &State, target: Option<String>, rp_state: Option<&str>, ended: bo
         None => Answer::page(Page::LoggedOut, "logged_out"),
     };
     if ended {
-        let name = state.config.cookie_name(SESSION_COOKIE);
-        a.set_cookies = vec![set_cookie(&name, "", 0, state.config.secure_cookies)];
+        a.set_cookies = vec![session::cookie_header(state, None)];
     }
     a
 }

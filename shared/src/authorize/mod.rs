@@ -6,12 +6,16 @@
 //!
 //! - [`request`]: validating the authorization request (which errors show a page
 //!   and which go back to the client), OpenID Connect's parameters included;
-//! - [`flow`]: signing in, consent (and OpenID Connect's `prompt`, `max_age`,
-//!   `id_token_hint`) and issuing the code;
+//! - [`interaction`]: the steps — who is signed in (the sign-in module,
+//!   [`crate::authn`]), consent, the outcome — and which comes next;
+//! - [`consent`]: remembered consent and when to ask again;
+//! - [`code`]: the outcome, an authorization with its code;
 //! - [`reply`]: the response to the client (query or form post, with `iss`);
 //! - [`logout`]: RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
 
-mod flow;
+pub mod code;
+pub mod consent;
+mod interaction;
 pub mod logout;
 mod reply;
 mod request;
@@ -19,17 +23,11 @@ mod request;
 pub use reply::ClientReply;
 pub use request::{AuthRequest, Prompt};
 
+use crate::authn::ReturnTo;
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 use crate::state::State;
-
-/// Cookie holding the browser session (`__Host-` prefixed when `Secure`:
-/// [`crate::Config::cookie_name`]).
-pub const SESSION_COOKIE: &str = "oauth_session";
-/// Cookie the login form's CSRF token is bound to (by HMAC: no session exists yet).
-pub const LOGIN_CSRF_COOKIE: &str = "oauth_login_csrf";
-/// Cookie of a browser that signed in as a user before: its own lockout allowance.
-pub const DEVICE_COOKIE: &str = "oauth_device";
+use crate::store::Client;
 
 /// A page for the function crate to render.
 #[derive(Debug, Clone)]
@@ -41,15 +39,23 @@ pub enum Page {
         title: String,
         message: String,
     },
+    /// The login form: for an application (`app`) or a page of this server;
+    /// it posts back to where `return_to` says.
     Login {
-        req: Box<AuthRequest>,
+        app: Option<String>,
+        return_to: ReturnTo,
         csrf: String,
         error: Option<String>,
         email: Option<String>,
         status: u16,
     },
+    /// What `client` asks for (`scopes`); the form posts `fields` back, and
+    /// the answer goes on to `answer_to` (a redirect URI).
     Consent {
-        req: Box<AuthRequest>,
+        client: Box<Client>,
+        scopes: Vec<String>,
+        fields: Vec<(String, String)>,
+        answer_to: Option<String>,
         csrf: String,
         email: String,
     },
@@ -166,8 +172,8 @@ pub async fn handle(state: &State, input: Input, now: i64) -> Answer {
         Err(e) => return error_page(400, "Invalid request", e.description.clone()),
     };
     let client_id = params.get("client_id").map(str::to_string);
-    // Boxed: the flow's future is deep, and callers' futures stay small.
-    let mut answer = match Box::pin(flow::run(state, params, &input, now)).await {
+    // Boxed: the interaction's future is deep, and callers' futures stay small.
+    let mut answer = match Box::pin(interaction::run(state, params, &input, now)).await {
         Ok(a) => a,
         Err(e) => failure_page(e),
     };

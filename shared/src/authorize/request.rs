@@ -6,11 +6,12 @@
 
 use super::reply::ClientReply;
 use super::{error_page, Answer};
-use crate::crypto;
 use crate::error::ErrorCode;
 use crate::grant_type::GrantType;
 use crate::oidc::{self, OFFLINE_ACCESS};
 use crate::params::Params;
+use crate::pkce;
+use crate::resource;
 use crate::scope;
 use crate::store::Client;
 use crate::tenant;
@@ -89,27 +90,6 @@ pub struct AuthRequest {
     pub id_token_claims: Vec<String>,
     /// The authorization parameters as received, for hidden form fields.
     pub fields: Vec<(String, String)>,
-}
-
-impl AuthRequest {
-    /// The authorize URL this request came to, for the redirect after sign-in.
-    /// The sign-in just happened, so a `prompt` to sign in is dropped.
-    pub fn url_after_login(&self, path: &str) -> String {
-        let fields = self.fields.iter().filter_map(|(k, v)| {
-            if k != "prompt" {
-                return Some((k.clone(), v.clone()));
-            }
-            let kept: Vec<&str> = v
-                .split(' ')
-                .filter(|p| !p.is_empty() && *p != "login" && *p != "select_account")
-                .collect();
-            (!kept.is_empty()).then(|| (k.clone(), kept.join(" ")))
-        });
-        let q: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        format!("{path}?{q}")
-    }
 }
 
 /// The client (must exist and be enabled), its redirect URI (exact match,
@@ -213,30 +193,12 @@ pub(super) fn check_request(
     if !client.allows_grant(GrantType::RefreshToken) {
         scopes.retain(|s| s != OFFLINE_ACCESS);
     }
-    let challenge = params.get("code_challenge");
-    // RFC 7636 §4.3, §4.4.1; S256 only (RFC 9700 §2.1.1).
-    match (challenge, params.get("code_challenge_method")) {
-        (Some(c), Some("S256")) if crypto::is_valid_pkce_value(c) => {}
-        (Some(_), Some("S256")) => {
-            return Err(fail(
-                ErrorCode::InvalidRequest,
-                "code_challenge must be 43-128 characters of [A-Za-z0-9-._~]",
-            ))
-        }
-        (Some(_), _) | (None, Some(_)) => {
-            return Err(fail(
-                ErrorCode::InvalidRequest,
-                "only code_challenge_method=S256 is supported, with a code_challenge",
-            ))
-        }
-        (None, None) if client.is_public() => {
-            return Err(fail(
-                ErrorCode::InvalidRequest,
-                "public clients must use PKCE (code_challenge with S256)",
-            ))
-        }
-        (None, None) => {}
-    }
+    let code_challenge = pkce::challenge(
+        &client,
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+    )
+    .map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let tenant = tenant::from_params(params).map_err(|e| fail(e.code, &e.description))?;
     let prompt =
         Prompt::parse(params.get("prompt")).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
@@ -249,7 +211,8 @@ pub(super) fn check_request(
             )
         })?),
     };
-    let resources = resources(params, &client).map_err(|d| fail(ErrorCode::InvalidTarget, d))?;
+    let resources = resource::at_authorization(params, &client)
+        .map_err(|d| fail(ErrorCode::InvalidTarget, d))?;
     let id_token_claims = match params.get("claims") {
         Some(c) => oidc::parse_claims_param(c).map_err(|d| fail(ErrorCode::InvalidRequest, d))?,
         None => Vec::new(),
@@ -268,7 +231,7 @@ pub(super) fn check_request(
         redirect_uri,
         redirect_uri_given: given,
         scopes,
-        code_challenge: challenge.map(str::to_string),
+        code_challenge,
         tenant,
         nonce: params.get("nonce").map(str::to_string),
         prompt,
@@ -280,25 +243,6 @@ pub(super) fn check_request(
         fields,
         reply,
     })
-}
-
-/// RFC 8707 §2: each `resource` an absolute URI without a fragment, and one the
-/// client registered.
-pub fn resources(params: &Params, client: &Client) -> Result<Vec<String>, &'static str> {
-    let asked = params.get_all("resource");
-    if asked
-        .iter()
-        .any(|r| !matches!(url::Url::parse(r), Ok(u) if u.fragment().is_none()))
-    {
-        return Err("resource must be an absolute URI without a fragment");
-    }
-    if asked
-        .iter()
-        .any(|r| !client.resources.iter().any(|c| c == r))
-    {
-        return Err("a resource is not registered for this client");
-    }
-    Ok(asked.into_iter().map(str::to_string).collect())
 }
 
 #[cfg(test)]
@@ -493,18 +437,5 @@ mod tests {
             );
             assert_eq!(sent_error(&e.unwrap_err()), "invalid_target", "{r}");
         }
-    }
-
-    #[test]
-    fn after_sign_in_the_url_drops_only_the_prompt_to_sign_in() {
-        let r = check(
-            "response_type=code&state=a%20b&x=1&prompt=login+consent&max_age=0",
-            false,
-        )
-        .unwrap();
-        assert_eq!(
-            r.url_after_login("/oauth/authorize"),
-            "/oauth/authorize?response_type=code&state=a+b&prompt=consent&max_age=0"
-        );
     }
 }

@@ -9,22 +9,23 @@
 //! - [`pk`]: how each item's `pk` is built;
 //! - [`ops`]: the generic requests (get, put, conditional consume, transaction);
 //! - one file per entity with its queries: [`clients`], [`users`], [`sessions`],
-//!   [`consents`], [`grants`] (codes and tokens), [`throttle`];
-//! - [`legacy`]: the per-token items written before grant items, read until
-//!   they expire;
+//!   [`consents`], [`authorizations`] (codes and tokens, and the one
+//!   compare-and-swap loop), [`throttle`];
+//! - [`per_token`]: the per-token items written before authorization items,
+//!   read until they expire;
 //! - [`schema`]: the table definition; [`sdk`]: client setup; [`metrics`]:
 //!   request timing for tests and the benchmark.
 
 mod admin;
+pub mod authorizations;
 pub mod capacity;
 mod clients;
 mod consents;
-pub mod grants;
 pub mod keyset;
-pub mod legacy;
 pub mod metrics;
 pub mod models;
 mod ops;
+pub mod per_token;
 pub mod pk;
 pub mod schema;
 pub mod sdk;
@@ -32,14 +33,14 @@ mod sessions;
 pub mod throttle;
 mod users;
 
-pub use grants::Replaced;
-pub use legacy::{CodeItem, Consumed, LegacyItem, TokenItem};
+pub use authorizations::{Replaced, Swap};
 pub use metrics::RoundTrips;
 pub use models::{
-    normalize_email, AccessSlot, AccessTokenFormat, Client, CodeState, CookieKeyItem, Grant,
-    GrantItem, KeySecret, KeySecretsItem, KeySetItem, RefreshSlot, Session, SigningKey,
-    UsedRefresh, User, DEFAULT_TENANT,
+    normalize_email, AccessSlot, AccessTokenFormat, Authorization, Client, CodeState,
+    CookieKeyItem, Granted, KeySecret, KeySecretsItem, KeySetItem, RefreshSlot, Session,
+    SigningKey, UsedRefresh, User, DEFAULT_TENANT,
 };
+pub use per_token::{CodeItem, Consumed, PerTokenItem, TokenItem};
 pub use pk::{access_key, code_key, grant_key, refresh_key, session_key};
 pub use schema::FAMILY_INDEX;
 pub use throttle::Attempt;

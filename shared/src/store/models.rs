@@ -112,23 +112,34 @@ pub struct Session {
     pub email: String,
     /// The user's claims (JSON object text), copied to codes issued in this session.
     pub claims: String,
-    /// CSRF token bound to this session, derived from the cookie when the session
-    /// is read ([`crate::crypto::csrf_token`]); never stored.
-    #[serde(skip)]
-    pub csrf: String,
     /// The session's id in ID tokens (`sid`): not the cookie, not a secret.
     #[serde(default)]
     pub sid: String,
     /// When the user signed in (OpenID Connect `auth_time`).
     #[serde(default)]
     pub auth_time: i64,
+    /// How (RFC 8176 `amr` values); empty in sessions from before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
     pub expires_at: i64,
+}
+
+impl Session {
+    /// How the user signed in: a password, for sessions from before `amr`
+    /// was kept (the only method there was).
+    pub fn amr(&self) -> Vec<String> {
+        if self.amr.is_empty() {
+            vec!["pwd".into()]
+        } else {
+            self.amr.clone()
+        }
+    }
 }
 
 /// What a grant is about: the resource owner (if any) and the scope. Copied from
 /// the code to every token of the family so userinfo needs one read.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
-pub struct Grant {
+pub struct Granted {
     pub scope: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
@@ -156,6 +167,10 @@ pub struct Grant {
     /// parameter's `id_token` member, OpenID Connect Core §5.5).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_token_claims: Vec<String>,
+    /// How the user signed in (RFC 8176); `None` in authorizations from before
+    /// it was kept, when a password was the only way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// A grant: one item per authorization (a code and the tokens issued from it,
@@ -164,14 +179,15 @@ pub struct Grant {
 /// is one read of this item: its state, revocation included, is always seen.
 /// Writes replace the whole item, conditioned on the version `v` they read.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct GrantItem {
+pub struct Authorization {
     /// `grant#{grant id}`
     pub pk: String,
     /// Incremented by every write (optimistic concurrency).
     pub v: u64,
     pub client_id: String,
     /// The resource owner and the scope as granted; a refresh never narrows it.
-    pub grant: Grant,
+    #[serde(rename = "grant")]
+    pub granted: Granted,
     pub created_at: i64,
     /// The absolute end of the grant: no refresh after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,173 +1,159 @@
 //! RFC 6749 §4.1.3 with RFC 7636 (PKCE) and RFC 9700 §4.14 (a replayed code
-//! revokes its grant).
+//! revokes its authorization).
 
 use super::issue::{grant_end, IdToken, TokenResponse};
-use super::redeem::{mint_and_commit, read, Issue, Step};
-use super::{legacy, GrantType, TokenRequest};
+use super::redeem::{read, redeem, Issue, Use, CODE_INVALID, CODE_REPLAYED};
+use super::request::TokenRequest;
+use crate::authorization::{self, CodeUse};
 use crate::credential;
-use crate::crypto;
 use crate::error::OAuthError;
-use crate::grant::{self, CodeUse, Issued};
+use crate::grant_type::GrantType;
 use crate::oidc::{self, OFFLINE_ACCESS};
+use crate::params::Params;
+use crate::pkce;
 use crate::state::State;
-use crate::store::{Client, CodeState, GrantItem};
+use crate::store::{Authorization, Client, Granted};
 
-const INVALID: &str = "the authorization code is invalid, expired or was issued to another client";
-pub(super) const REPLAYED: &str =
-    "the authorization code has already been used; every token issued from it is revoked";
-
-pub(super) async fn grant(
+pub(super) async fn exchange(
     state: &State,
     req: &TokenRequest<'_>,
+    code: &str,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let code = req.params.require("code")?;
-    let Some((grant_id, client, item)) =
-        read(state, req, code, GrantType::AuthorizationCode, INVALID).await?
-    else {
-        return legacy::authorization_code(state, req, code, now).await;
-    };
+    let (client, item) = read(state, req, code, GrantType::AuthorizationCode, CODE_INVALID).await?;
     // The grant's maximum lifetime counts from the authorization.
     let ends_at = grant_end(state, &client, item.created_at);
-    let is_oidc = oidc::is_oidc(&item.grant.scope);
-    let issue = Issue {
-        scope: item.grant.scope.clone(),
-        // OpenID Connect Core §11: a refresh token only with offline access.
-        with_refresh: !is_oidc || item.grant.scope.iter().any(|s| s == OFFLINE_ACCESS),
+    let issue = issue(&item.granted, ends_at);
+    let hash = credential::digest(code);
+    let check = |current: &Authorization| check(current, &hash, &client, req.params, now);
+    let next = |current: &Authorization, issued: &authorization::Issued| {
+        authorization::redeem_code(current, issued.clone(), ends_at, now)
+    };
+    redeem(
+        state,
+        req,
+        &client,
+        item,
+        issue,
+        CODE_REPLAYED,
+        now,
+        check,
+        next,
+    )
+    .await
+}
+
+/// What a code's redemption issues: an ID token for an OpenID Connect grant,
+/// and a refresh token — for one, only with offline access (Core §11).
+fn issue(granted: &Granted, ends_at: Option<i64>) -> Issue {
+    let is_oidc = oidc::is_oidc(&granted.scope);
+    Issue {
+        scope: granted.scope.clone(),
+        with_refresh: !is_oidc || granted.scope.iter().any(|s| s == OFFLINE_ACCESS),
         ends_at,
         id_token: if is_oidc {
             IdToken::ForCode
         } else {
             IdToken::No
         },
-    };
-    let hash = credential::digest(code);
-    let decide = |current: &GrantItem, issued: &Issued| match grant::code_use(
-        current,
-        &hash,
-        &client.client_id,
-        now,
-    ) {
-        CodeUse::Fresh(code) => {
-            check_redirect_uri(&client, code, req.params.get("redirect_uri"))?;
-            check_pkce(&client, code, req.params.get("code_verifier"))?;
-            let next = grant::redeem_code(current, issued.clone(), ends_at, now);
-            Ok(Step::Write(Box::new(next)))
-        }
-        CodeUse::Replayed => Ok(Step::Replay),
-        CodeUse::Invalid => Err(OAuthError::invalid_grant(INVALID)),
-    };
-    mint_and_commit(
-        state, req, &client, grant_id, item, issue, REPLAYED, now, decide,
-    )
-    .await
-}
-
-/// RFC 6749 §4.1.3: `redirect_uri` must be the authorization request's. Cobot's
-/// clients omit it (docs/compatibility.md); that is accepted only when the
-/// client has a single registered URI, so the value is unambiguous.
-pub(super) fn check_redirect_uri(
-    client: &Client,
-    code: &CodeState,
-    sent: Option<&str>,
-) -> Result<(), OAuthError> {
-    match sent {
-        Some(uri) if uri != code.redirect_uri => Err(OAuthError::invalid_grant(
-            "redirect_uri does not match the authorization request",
-        )),
-        Some(_) => Ok(()),
-        None if code.redirect_uri_given && client.redirect_uris.len() != 1 => {
-            Err(OAuthError::invalid_request(
-                "redirect_uri is required: it was part of the authorization request",
-            ))
-        }
-        None => Ok(()),
     }
 }
 
-/// RFC 7636 §4.6: the verifier must hash to the code's challenge (S256 only);
-/// public clients must have used PKCE.
-pub(super) fn check_pkce(
+/// What presenting this code (its hash) with these parameters comes to.
+fn check(
+    item: &Authorization,
+    hash: &str,
     client: &Client,
-    code: &CodeState,
-    verifier: Option<&str>,
-) -> Result<(), OAuthError> {
-    match (&code.challenge, verifier) {
-        (Some(challenge), Some(verifier)) => {
-            if crypto::is_valid_pkce_value(verifier)
-                && crypto::pkce_s256_matches(verifier, challenge)
-            {
-                Ok(())
-            } else {
-                Err(OAuthError::invalid_grant(
-                    "code_verifier does not match the code_challenge",
-                ))
-            }
+    params: &Params,
+    now: i64,
+) -> Result<Use, OAuthError> {
+    match authorization::code_use(item, hash, &client.client_id, now) {
+        CodeUse::Fresh(code) => {
+            authorization::check_redirect_uri(client, code, params.get("redirect_uri"))?;
+            pkce::verify(
+                client,
+                code.challenge.as_deref(),
+                params.get("code_verifier"),
+            )?;
+            Ok(Use::Redeem)
         }
-        (Some(_), None) => Err(OAuthError::invalid_grant(
-            "code_verifier is required (PKCE)",
-        )),
-        (None, Some(_)) => Err(OAuthError::invalid_grant(
-            "code_verifier sent, but the authorization request had no code_challenge",
-        )),
-        (None, None) if client.is_public() => {
-            Err(OAuthError::invalid_grant("public clients must use PKCE"))
-        }
-        (None, None) => Ok(()),
+        CodeUse::Replayed => Ok(Use::Replay),
+        CodeUse::Invalid => Err(OAuthError::invalid_grant(CODE_INVALID)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authorization::{start, Start};
     use crate::store::models::test_client;
+    use crate::store::CodeState;
 
-    fn code(challenge: Option<&str>, given: bool) -> CodeState {
-        CodeState {
-            hash: "h".into(),
-            expires_at: 0,
-            used_at: None,
-            redirect_uri: "https://a.example/cb".into(),
-            redirect_uri_given: given,
-            challenge: challenge.map(str::to_string),
-        }
+    const NOW: i64 = 1_000;
+    const CB: &str = "https://a.example/cb";
+
+    fn code_item(challenge: Option<&str>) -> Authorization {
+        start(Start {
+            id: "g".into(),
+            client_id: "c".into(),
+            granted: Granted::default(),
+            now: NOW,
+            ends_at: None,
+            code: Some(CodeState {
+                hash: "h".into(),
+                expires_at: NOW + 300,
+                used_at: None,
+                redirect_uri: CB.into(),
+                redirect_uri_given: true,
+                challenge: challenge.map(str::to_string),
+            }),
+            issued: None,
+        })
     }
 
-    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    fn params(q: &str) -> Params {
+        Params::parse("", q.as_bytes()).unwrap()
+    }
 
     #[test]
-    fn the_redirect_uri_must_match_when_sent() {
-        let c = test_client(false, &["https://a.example/cb", "https://a.example/other"]);
-        let item = code(None, true);
-        assert!(check_redirect_uri(&c, &item, Some("https://a.example/cb")).is_ok());
-        let e = check_redirect_uri(&c, &item, Some("https://a.example/other")).unwrap_err();
+    fn a_fresh_code_redeems_with_its_redirect_uri_and_verifier_only() {
+        let c = test_client(false, &[CB, "https://a.example/other"]);
+        let item = code_item(None);
+        let ok = params("redirect_uri=https%3A%2F%2Fa.example%2Fcb");
+        assert_eq!(check(&item, "h", &c, &ok, NOW).unwrap(), Use::Redeem);
+        let other = params("redirect_uri=https%3A%2F%2Fa.example%2Fother");
+        let e = check(&item, "h", &c, &other, NOW).unwrap_err();
         assert_eq!(e.code.as_str(), "invalid_grant");
+        let e = check(&code_item(Some("x")), "h", &c, &ok, NOW).unwrap_err();
+        assert!(e.description.contains("code_verifier"), "{}", e.description);
+        let e = check(&item, "guess", &c, &ok, NOW).unwrap_err();
+        assert_eq!(e.description, CODE_INVALID);
     }
 
     #[test]
-    fn an_omitted_redirect_uri_is_accepted_only_when_unambiguous() {
-        let item = code(None, true);
-        let one = test_client(false, &["https://a.example/cb"]);
-        assert!(check_redirect_uri(&one, &item, None).is_ok());
-        let two = test_client(false, &["https://a.example/cb", "https://a.example/x"]);
-        let e = check_redirect_uri(&two, &item, None).unwrap_err();
-        assert_eq!(e.code.as_str(), "invalid_request");
-        assert!(
-            check_redirect_uri(&two, &code(None, false), None).is_ok(),
-            "the authorization request had none either"
+    fn a_used_code_is_a_replay_and_another_clients_is_invalid() {
+        let c = test_client(false, &[CB]);
+        let mut used = code_item(None);
+        used.code.as_mut().unwrap().used_at = Some(NOW);
+        assert_eq!(
+            check(&used, "h", &c, &params(""), NOW).unwrap(),
+            Use::Replay
         );
+        let mut other = test_client(false, &[CB]);
+        other.client_id = "other".into();
+        assert!(check(&code_item(None), "h", &other, &params(""), NOW).is_err());
     }
 
     #[test]
-    fn pkce_s256_is_checked_and_public_clients_need_it() {
-        let conf = test_client(false, &[]);
-        let with = code(Some(CHALLENGE), true);
-        assert!(check_pkce(&conf, &with, Some(VERIFIER)).is_ok());
-        assert!(check_pkce(&conf, &with, Some(&VERIFIER.replace('d', "e"))).is_err());
-        assert!(check_pkce(&conf, &with, None).is_err());
-        assert!(check_pkce(&conf, &code(None, true), Some(VERIFIER)).is_err());
-        assert!(check_pkce(&conf, &code(None, true), None).is_ok());
-        assert!(check_pkce(&test_client(true, &[]), &code(None, true), None).is_err());
+    fn an_openid_code_gets_an_id_token_and_a_refresh_token_only_with_offline_access() {
+        let granted = |scope: &[&str]| Granted {
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            ..Granted::default()
+        };
+        let i = issue(&granted(&["read"]), None);
+        assert!(i.with_refresh && i.id_token == IdToken::No);
+        let i = issue(&granted(&["openid"]), Some(5));
+        assert!(!i.with_refresh && i.id_token == IdToken::ForCode && i.ends_at == Some(5));
+        assert!(issue(&granted(&["openid", "offline_access"]), None).with_refresh);
     }
 }

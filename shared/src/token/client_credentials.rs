@@ -1,15 +1,18 @@
 //! RFC 6749 §4.4: a confidential client acting for itself; no refresh token
 //! (§4.4.3).
 
+use super::direct::{self, Direct};
 use super::issue::TokenResponse;
-use super::{new_grant, require_grant, GrantType, TokenRequest};
-use crate::client_auth::authenticate;
+use super::request::TokenRequest;
+use crate::client_auth::{authenticate, require_grant};
 use crate::error::OAuthError;
+use crate::grant_type::GrantType;
+use crate::resource;
 use crate::scope;
 use crate::state::State;
-use crate::store::Grant;
+use crate::store::Granted;
 
-pub(super) async fn grant(
+pub(super) async fn exchange(
     state: &State,
     req: &TokenRequest<'_>,
     now: i64,
@@ -27,17 +30,19 @@ pub(super) async fn grant(
         &client.scopes,
         &client.default_scopes,
     )?;
-    let audience = super::issue::audience(state, client, &[], req.params)?;
-    let grant = Grant {
-        scope: scopes,
-        resources: req
-            .params
-            .get_all("resource")
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
-        ..Grant::default()
+    let audience = resource::audience(state, client, &[], req.params)?;
+    let granted = Granted {
+        scope: scopes.clone(),
+        resources: resource::asked(req.params),
+        ..Granted::default()
     };
-    let (id, scope) = (crate::credential::new_grant_id(), grant.scope.clone());
-    new_grant(state, client, &id, grant, &scope, &audience, false, now).await
+    let id = crate::credential::new_grant_id();
+    let d = Direct {
+        id: &id,
+        granted,
+        scope: &scopes,
+        audience: &audience,
+        with_refresh: false,
+    };
+    direct::start(state, client, d, now).await
 }

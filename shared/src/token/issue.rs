@@ -3,16 +3,15 @@
 //! Connect grant the ID token (Core §3.1.3.3, §12.2). The tokens are written by
 //! the caller, as part of the grant item's new state.
 
-use super::GrantType;
+use crate::authorization::Issued;
 use crate::credential;
-use crate::error::{ErrorCode, OAuthError};
-use crate::grant::Issued;
-use crate::jwt::{ACCESS_TOKEN_TYP, ID_TOKEN_TYP};
+use crate::error::OAuthError;
+use crate::grant_type::GrantType;
+use crate::jose::issued::{ACCESS_TOKEN_TYP, ID_TOKEN_TYP};
 use crate::oidc::{self, IdTokenInput};
-use crate::params::Params;
 use crate::scope;
 use crate::state::State;
-use crate::store::{AccessSlot, AccessTokenFormat, Client, Grant, RefreshSlot};
+use crate::store::{AccessSlot, AccessTokenFormat, Client, Granted, RefreshSlot};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -47,44 +46,8 @@ pub(super) fn grant_end(state: &State, client: &Client, now: i64) -> Option<i64>
     lifetime(client.max_grant_ttl, state.config.max_grant_ttl).map(|t| now + t)
 }
 
-/// The access token's audience (RFC 8707 §2.2, RFC 9068 §3): the `resource`s
-/// the token request names, which must be among those granted (or, for a grant
-/// without any, the client's); without one, what was granted, else every
-/// resource the client registered, else the deployment's default audience.
-pub(super) fn audience(
-    state: &State,
-    client: &Client,
-    granted: &[String],
-    params: &Params,
-) -> Result<Vec<String>, OAuthError> {
-    let asked = params.get_all("resource");
-    let allowed = if granted.is_empty() {
-        &client.resources
-    } else {
-        granted
-    };
-    if let Some(bad) = asked.iter().find(|r| !allowed.iter().any(|a| a == *r)) {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidTarget,
-            format!(
-                "resource {} is not granted to this client",
-                bad.chars().take(200).collect::<String>()
-            ),
-        ));
-    }
-    Ok(if !asked.is_empty() {
-        asked.into_iter().map(str::to_string).collect()
-    } else if !granted.is_empty() {
-        granted.to_vec()
-    } else if !client.resources.is_empty() {
-        client.resources.clone()
-    } else {
-        vec![state.config.default_audience.clone()]
-    })
-}
-
 /// Whether an ID token comes with the tokens, and with `nonce`.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum IdToken {
     /// Not an OpenID Connect grant, or no user.
     No,
@@ -97,7 +60,7 @@ pub(super) enum IdToken {
 /// What the new tokens are for.
 pub(super) struct Request<'a> {
     pub grant_id: &'a str,
-    pub grant: &'a Grant,
+    pub granted: &'a Granted,
     /// The access token's scope: the grant's, or narrower on a refresh.
     pub scope: &'a [String],
     /// The access token's audience.
@@ -143,7 +106,7 @@ pub(super) async fn mint(
     let access = if jwt {
         let mut claims = json!({
             "iss": state.config.issuer,
-            "sub": req.grant.sub.as_deref().unwrap_or(&client.client_id),
+            "sub": req.granted.sub.as_deref().unwrap_or(&client.client_id),
             "aud": aud_claim(req.audience),
             "client_id": client.client_id,
             "iat": now,
@@ -151,7 +114,7 @@ pub(super) async fn mint(
             "jti": id,
             "scope": scope::join(req.scope),
         });
-        if let Some(t) = req.grant.auth_time {
+        if let Some(t) = req.granted.auth_time {
             claims["auth_time"] = json!(t);
         }
         state
@@ -161,7 +124,7 @@ pub(super) async fn mint(
     } else {
         id.clone()
     };
-    let narrowed = req.scope != req.grant.scope.as_slice();
+    let narrowed = req.scope != req.granted.scope.as_slice();
     let access_slot = AccessSlot {
         hash: credential::digest(&id),
         iat: now,
@@ -180,14 +143,14 @@ pub(super) async fn mint(
             },
         }
     });
-    let id_token = match (req.id_token, &req.grant.sub) {
+    let id_token = match (req.id_token, &req.granted.sub) {
         (IdToken::No, _) | (_, None) => None,
         (mode, Some(sub)) => {
             let claims = oidc::id_token_claims(IdTokenInput {
                 issuer: &state.config.issuer,
                 client_id: &client.client_id,
                 sub,
-                grant: req.grant,
+                granted: req.granted,
                 now,
                 ttl: state.config.id_token_ttl,
                 access_token: &access,
@@ -213,7 +176,7 @@ pub(super) async fn mint(
             refresh_token: refresh,
             scope: scope::join(req.scope),
             id_token,
-            username: req.grant.username.clone(),
+            username: req.granted.username.clone(),
         },
     })
 }

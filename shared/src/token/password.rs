@@ -1,17 +1,22 @@
-//! RFC 6749 §4.3, the resource owner password grant: legacy, enabled per client
-//! (Cobot's and Comm100's apps use it; docs/compatibility.md). `username` or
-//! `email`, and the tenant from `partnerId`.
+//! RFC 6749 §4.3, the resource owner password grant: enabled per client, for
+//! the legacy APIs whose apps use it (Cobot's and Comm100's;
+//! docs/compatibility.md). `username` or `email`, and the tenant from
+//! `partnerId`. The password is checked by the sign-in module's password
+//! method, behind the same lockout as the login page.
 
+use super::direct::{self, Direct};
 use super::issue::TokenResponse;
-use super::{new_grant, require_grant, GrantType, TokenRequest};
-use crate::client_auth::authenticate;
+use super::request::TokenRequest;
+use crate::authn::lockout::{self, Attempter};
+use crate::authn::password::{self, PasswordCheck};
+use crate::client_auth::{authenticate, require_grant};
 use crate::error::OAuthError;
-use crate::login::{self, Login, PasswordCheck, LOCKED_MESSAGE};
+use crate::grant_type::GrantType;
 use crate::params::Params;
+use crate::resource;
 use crate::scope;
 use crate::state::State;
-use crate::store::Attempt;
-use crate::store::Grant;
+use crate::store::{Attempt, Granted};
 use crate::tenant;
 
 /// The resource owner's name: `username` (RFC 6749) or `email` (Comm100), not both.
@@ -27,7 +32,7 @@ fn username(params: &Params) -> Result<&str, OAuthError> {
     }
 }
 
-pub(super) async fn grant(
+pub(super) async fn exchange(
     state: &State,
     req: &TokenRequest<'_>,
     now: i64,
@@ -36,21 +41,21 @@ pub(super) async fn grant(
     let username = username(params)?;
     let password = params.require("password")?;
     let tenant = tenant::from_params(params)?;
-    let attempt = Login {
+    let attempt = Attempter {
         tenant: &tenant,
         email: username,
         device: None,
     };
     let (client, read) = tokio::join!(
         state.store.get_client(&req.client.client_id),
-        login::read(state, &attempt, now)
+        password::read(state, &attempt, now)
     );
     let (user, reserved) = read?;
     let checked = async {
         let client = authenticate(client?.as_ref(), &req.client)?.clone();
         require_grant(&client, GrantType::Password)?;
         let scopes = scope::resolve(params.get("scope"), &client.scopes, &client.default_scopes)?;
-        let audience = super::issue::audience(state, &client, &[], params)?;
+        let audience = resource::audience(state, &client, &[], params)?;
         Ok::<_, OAuthError>((client, scopes, audience))
     }
     .await;
@@ -59,36 +64,38 @@ pub(super) async fn grant(
         Ok(v) => v,
         Err(e) => {
             if let Attempt::Reserved(_) = reserved {
-                state.store.release_attempt(&attempt.key()).await?;
+                attempt.release(state).await?;
             }
             return Err(e);
         }
     };
-    let resources = params
-        .get_all("resource")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let user = match login::check(&attempt, password, user, reserved).await? {
+    let user = match password::check(&attempt, password, user, reserved).await? {
         PasswordCheck::Ok(u) => u,
         PasswordCheck::Wrong => {
             return Err(OAuthError::invalid_grant("invalid username or password"))
         }
-        PasswordCheck::Locked => return Err(OAuthError::invalid_grant(LOCKED_MESSAGE)),
+        PasswordCheck::Locked => return Err(OAuthError::invalid_grant(lockout::locked_message())),
     };
-    let grant = Grant {
-        scope: scopes,
+    let granted = Granted {
+        scope: scopes.clone(),
         sub: Some(user.sub),
         username: Some(user.email),
         tenant: Some(user.tenant),
         claims: Some(user.claims),
-        resources,
-        ..Grant::default()
+        resources: resource::asked(params),
+        ..Granted::default()
     };
-    let (id, scope) = (crate::credential::new_grant_id(), grant.scope.clone());
+    let id = crate::credential::new_grant_id();
+    let d = Direct {
+        id: &id,
+        granted,
+        scope: &scopes,
+        audience: &audience,
+        with_refresh: true,
+    };
     let (issued, released) = tokio::join!(
-        new_grant(state, &client, &id, grant, &scope, &audience, true, now),
-        login::release(state, &attempt)
+        direct::start(state, &client, d, now),
+        attempt.release(state)
     );
     released?;
     issued

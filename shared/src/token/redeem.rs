@@ -1,57 +1,71 @@
 //! What the authorization-code and refresh-token grants share: two round
-//! trips. First the client and the grant item are read in parallel and the
+//! trips. First the client and the authorization are read in parallel and the
 //! client is authenticated — before anything is consumed, so a caller without
-//! the client's secret changes nothing. Then the grant's next state is written
-//! conditioned on the version read; of concurrent uses exactly one wins, and
-//! each loser decides again on the item as it now is, which turns a second use
-//! into a replay that revokes the whole grant (RFC 9700 §4.14).
+//! the client's secret changes nothing — and the presented credential is
+//! checked against the authorization as read, before anything is signed. Then
+//! the authorization's next state is written conditioned on the version read
+//! ([`crate::store::Store::swap_authorization`]); of concurrent uses exactly
+//! one wins, and each loser checks again on the item as it now is, which turns
+//! a second use into a replay that revokes the whole authorization (RFC 9700
+//! §4.14).
 
-use super::issue::{audience, mint, IdToken, Request, TokenResponse};
-use super::{require_grant, GrantType, TokenRequest};
-use crate::client_auth::authenticate;
+use super::issue::{mint, IdToken, Request, TokenResponse};
+use super::request::TokenRequest;
+use crate::authorization::Issued;
+use crate::client_auth::{authenticate, require_grant};
 use crate::credential::{self, Shape};
 use crate::error::OAuthError;
-use crate::grant::Issued;
+use crate::grant_type::GrantType;
+use crate::resource;
+use crate::revocation::revoke_authorization;
 use crate::state::State;
-use crate::store::{Client, GrantItem, Replaced};
+use crate::store::{Authorization, Client, Swap};
 
-/// Round one for a presented code or refresh token: the grant it names and the
-/// authenticated client, allowed `grant_type`, read in parallel. `None`: the
-/// credential has the form of one issued before grant items (`legacy.rs`
-/// redeems it).
-pub(super) async fn read<'c>(
+pub const CODE_INVALID: &str =
+    "the authorization code is invalid, expired or was issued to another client";
+pub const CODE_REPLAYED: &str =
+    "the authorization code has already been used; every token issued from it is revoked";
+pub const REFRESH_INVALID: &str =
+    "the refresh token is invalid, expired or was issued to another client";
+pub const REFRESH_REPLAYED: &str =
+    "the refresh token has already been used; every token of its grant is revoked";
+
+/// Round one for a presented code or refresh token: the authenticated client,
+/// allowed `grant_type`, and the authorization the credential names, read in
+/// parallel.
+pub(super) async fn read(
     state: &State,
     req: &TokenRequest<'_>,
-    credential: &'c str,
+    credential: &str,
     grant_type: GrantType,
     invalid: &'static str,
-) -> Result<Option<(&'c str, Client, GrantItem)>, OAuthError> {
-    let grant_id = match credential::shape(credential) {
-        Shape::Bound { grant_id } => grant_id,
-        Shape::Legacy => return Ok(None),
-        Shape::Jwt | Shape::Unknown => return Err(OAuthError::invalid_grant(invalid)),
+) -> Result<(Client, Authorization), OAuthError> {
+    let Shape::Bound { grant_id } = credential::shape(credential) else {
+        return Err(OAuthError::invalid_grant(invalid));
     };
     let store = &state.store;
     let creds = &req.client;
     let (client, item) = tokio::join!(
         store.get_client(&creds.client_id),
-        store.get_grant(grant_id)
+        store.get_authorization(grant_id)
     );
     let client = authenticate(client?.as_ref(), creds)?.clone();
     require_grant(&client, grant_type)?;
     let item = item?.ok_or_else(|| OAuthError::invalid_grant(invalid))?;
-    Ok(Some((grant_id, client, item)))
+    Ok((client, item))
 }
 
-/// What a use of the grant does.
-pub(super) enum Step {
-    /// Write this next state.
-    Write(Box<GrantItem>),
-    /// A second use of a single-use credential: revoke the grant.
+/// What presenting the credential to the authorization as it is comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Use {
+    /// Valid: issue the tokens and write the next state.
+    Redeem,
+    /// A second use of a single-use credential: revoke the authorization.
     Replay,
 }
 
 /// What a redemption issues beside the access token.
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Issue {
     /// The access token's scope: the grant's, or narrower on a refresh.
     pub scope: Vec<String>,
@@ -61,24 +75,30 @@ pub(super) struct Issue {
     pub id_token: IdToken,
 }
 
-/// Mints what `issue` says for the grant as read, then (round two) writes the
-/// grant's next state that `decide` picks for the minted tokens, and answers.
+/// A redemption: `check` says what the credential is to the authorization
+/// (on the item as read, then again on every newer version a concurrent
+/// write left), `next` is the authorization once the minted tokens are its.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn mint_and_commit(
+pub(super) async fn redeem(
     state: &State,
     req: &TokenRequest<'_>,
     client: &Client,
-    grant_id: &str,
-    item: GrantItem,
+    item: Authorization,
     issue: Issue,
     replayed: &'static str,
     now: i64,
-    decide: impl Fn(&GrantItem, &Issued) -> Result<Step, OAuthError>,
+    check: impl Fn(&Authorization) -> Result<Use, OAuthError>,
+    next: impl Fn(&Authorization, &Issued) -> Authorization,
 ) -> Result<TokenResponse, OAuthError> {
-    let audience = audience(state, client, &item.grant.resources, req.params)?;
+    let id = item.id().to_string();
+    // Nothing is signed for a credential the authorization refuses.
+    if check(&item)? == Use::Replay {
+        return replay(state, client, &id, replayed, now).await;
+    }
+    let audience = resource::audience(state, client, &item.granted.resources, req.params)?;
     let request = Request {
-        grant_id,
-        grant: &item.grant,
+        grant_id: &id,
+        granted: &item.granted,
         scope: &issue.scope,
         audience: &audience,
         with_refresh: issue.with_refresh,
@@ -86,45 +106,32 @@ pub(super) async fn mint_and_commit(
         id_token: issue.id_token,
     };
     let minted = mint(state, client, request, now).await?;
-    commit(state, client, item, replayed, now, |current| {
-        decide(current, &minted.issued)
-    })
-    .await?;
-    Ok(minted.response)
+    let used = state
+        .store
+        .swap_authorization(Some(item), |current| {
+            let current =
+                current.ok_or_else(|| OAuthError::invalid_grant("the grant no longer exists"))?;
+            Ok::<_, OAuthError>(match check(current)? {
+                Use::Redeem => Swap::Write(Box::new(next(current, &minted.issued)), Use::Redeem),
+                Use::Replay => Swap::Keep(Use::Replay),
+            })
+        })
+        .await?;
+    match used {
+        Use::Redeem => Ok(minted.response),
+        Use::Replay => replay(state, client, &id, replayed, now).await,
+    }
 }
 
-/// Round two: writes the state `decide` picks for the grant as read; when
-/// another write came first, decides again on the item as it now is.
-async fn commit(
+/// A single-use credential used again: the whole authorization is revoked.
+async fn replay(
     state: &State,
     client: &Client,
-    mut item: GrantItem,
+    id: &str,
     replayed: &'static str,
     now: i64,
-    decide: impl Fn(&GrantItem) -> Result<Step, OAuthError>,
-) -> Result<(), OAuthError> {
-    // Each retry follows another request's successful write: a handful at most.
-    for _ in 0..8 {
-        match decide(&item)? {
-            Step::Write(next) => match state.store.replace_grant(&next, item.v).await? {
-                Replaced::Done => return Ok(()),
-                Replaced::Conflict(Some(current)) => item = *current,
-                Replaced::Conflict(None) => {
-                    return Err(OAuthError::invalid_grant("the grant no longer exists"))
-                }
-            },
-            Step::Replay => {
-                revoke(state, &item, now).await?;
-                tracing::warn!(client_id = %client.client_id, "single-use credential replayed: grant revoked");
-                return Err(OAuthError::invalid_grant(replayed));
-            }
-        }
-    }
-    Err(OAuthError::unavailable().with_cause("grant item contended beyond 8 writes"))
-}
-
-/// Revokes the whole grant (and a legacy family of the same id).
-pub(super) async fn revoke(state: &State, item: &GrantItem, now: i64) -> Result<(), OAuthError> {
-    let id = item.pk.trim_start_matches("grant#");
-    Ok(crate::revocation::revoke_grant(state, id, now).await?)
+) -> Result<TokenResponse, OAuthError> {
+    revoke_authorization(state, id, now).await?;
+    tracing::warn!(client_id = %client.client_id, "single-use credential replayed: grant revoked");
+    Err(OAuthError::invalid_grant(replayed))
 }

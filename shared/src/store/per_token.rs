@@ -3,11 +3,11 @@
 //! `at#…`/`rt#…`, each carrying its family, found through the `family-index`
 //! GSI. Nothing writes them any more (tests do, to play a table from before the
 //! upgrade); they are read until the last of them expires, and a family's
-//! revocation marks `grant#{family}` as well, which is where a redeemed legacy
+//! revocation marks `grant#{family}` as well, which is where a redeemed per-token
 //! code or refresh token's new tokens live.
 
 use super::metrics::Timed;
-use super::models::Grant;
+use super::models::Granted;
 use super::pk::{access_key, code_key, refresh_key};
 use super::schema::FAMILY_INDEX;
 use super::{capacity, condition_held, decode, n, s, unavailable, Store};
@@ -24,7 +24,8 @@ pub struct CodeItem {
     pub pk: String,
     pub client_id: String,
     pub family: String,
-    pub grant: Grant,
+    #[serde(rename = "grant")]
+    pub granted: Granted,
     /// The redirect URI the code was issued for.
     pub redirect_uri: String,
     /// Whether the authorization request carried `redirect_uri` explicitly.
@@ -43,7 +44,8 @@ pub struct TokenItem {
     pub pk: String,
     pub client_id: String,
     pub family: String,
-    pub grant: Grant,
+    #[serde(rename = "grant")]
+    pub granted: Granted,
     pub iat: i64,
     /// `None`: never expires (no TTL attribute at all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,15 +54,15 @@ pub struct TokenItem {
     pub used_at: Option<i64>,
 }
 
-/// A single-use legacy item: a code, or a refresh token.
-pub trait LegacyItem: DeserializeOwned {
+/// A single-use per-token item: a code, or a refresh token.
+pub trait PerTokenItem: DeserializeOwned {
     /// The item's key for a presented credential.
     fn key(credential: &str) -> String;
     /// The family (grant id) its tokens belong to.
     fn family(&self) -> &str;
 }
 
-impl LegacyItem for CodeItem {
+impl PerTokenItem for CodeItem {
     fn key(code: &str) -> String {
         code_key(code)
     }
@@ -70,7 +72,7 @@ impl LegacyItem for CodeItem {
 }
 
 /// As a single-use item, a [`TokenItem`] is a refresh token.
-impl LegacyItem for TokenItem {
+impl PerTokenItem for TokenItem {
     fn key(token: &str) -> String {
         refresh_key(token)
     }
@@ -158,18 +160,18 @@ impl Store {
     }
 
     /// Test helper: writes a code item as it was written before the upgrade.
-    pub async fn put_legacy_code(&self, code: &CodeItem) -> Result<(), StoreError> {
+    pub async fn put_per_token_code(&self, code: &CodeItem) -> Result<(), StoreError> {
         self.put(code, true).await
     }
 
     /// Test helper: writes a token item as it was written before the upgrade.
-    pub async fn put_legacy_token(&self, item: &TokenItem) -> Result<(), StoreError> {
+    pub async fn put_per_token_item(&self, item: &TokenItem) -> Result<(), StoreError> {
         self.put(item, false).await
     }
 
-    /// Consumes a legacy code or refresh token for `client_id` (one
+    /// Consumes a per-token code or refresh token for `client_id` (one
     /// conditional update).
-    pub async fn consume_legacy<T: LegacyItem>(
+    pub async fn consume_per_token<T: PerTokenItem>(
         &self,
         credential: &str,
         client_id: &str,
@@ -178,8 +180,8 @@ impl Store {
         self.consume(&T::key(credential), client_id, now).await
     }
 
-    /// Gives back a consumption of [`Store::consume_legacy`].
-    pub async fn release_legacy<T: LegacyItem>(
+    /// Gives back a consumption of [`Store::consume_per_token`].
+    pub async fn release_per_token<T: PerTokenItem>(
         &self,
         credential: &str,
         stamp: i64,
@@ -187,8 +189,8 @@ impl Store {
         self.release(&T::key(credential), stamp).await
     }
 
-    /// The live legacy access token for a bearer value.
-    pub async fn get_legacy_access(
+    /// The live per-token access token for a bearer value.
+    pub async fn get_per_token_access(
         &self,
         token: &str,
         now: i64,
@@ -196,8 +198,8 @@ impl Store {
         self.get_live(&access_key(token), now).await
     }
 
-    /// The live legacy refresh token for a value (used or not).
-    pub async fn get_legacy_refresh(
+    /// The live per-token refresh token for a value (used or not).
+    pub async fn get_per_token_refresh(
         &self,
         token: &str,
         now: i64,
@@ -205,13 +207,13 @@ impl Store {
         self.get_live(&refresh_key(token), now).await
     }
 
-    /// Deletes one legacy access token (RFC 7009 revocation of an access token).
-    pub async fn delete_legacy_access(&self, token: &str) -> Result<(), StoreError> {
+    /// Deletes one per-token access token (RFC 7009 revocation of an access token).
+    pub async fn delete_per_token_access(&self, token: &str) -> Result<(), StoreError> {
         self.delete(&access_key(token)).await
     }
 
-    /// Deletes every legacy code and token of a family, found through the GSI.
-    pub async fn delete_legacy_family(&self, family: &str) -> Result<usize, StoreError> {
+    /// Deletes every per-token code and token of a family, found through the GSI.
+    pub async fn delete_per_token_family(&self, family: &str) -> Result<usize, StoreError> {
         self.delete_found(|start| {
             self.ddb
                 .query()

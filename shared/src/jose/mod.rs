@@ -6,6 +6,11 @@
 //! Verification is strict: exactly three parts, `alg` must be `RS256` (never
 //! `none`, never a symmetric algorithm), `kid` must name one of our published
 //! keys, `typ` must be the one expected for the token type (RFC 8725 §3.11).
+//!
+//! [`issued`] reads back the JWTs this server issued (ID-token hints, JWT
+//! access tokens) and checks their claims.
+
+pub mod issued;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

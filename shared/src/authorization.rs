@@ -1,11 +1,56 @@
-//! The life of a grant item (docs/architecture.md, "A grant's life"): what
-//! presenting a code, a refresh token or an access token means for the grant,
-//! and the grant's next state. Pure functions of the item and `now`; the token
-//! endpoint reads the item, decides here, and writes the new state back
-//! conditioned on the version it read.
+//! The life of an authorization (docs/architecture.md, "Authorization
+//! items"): how one starts ([`start`], the one constructor), what presenting
+//! its code, refresh token or access token means, and its next state. Pure
+//! functions of the item and `now`; the endpoints read the item, decide here,
+//! and write the new state back conditioned on the version they read
+//! ([`crate::store::Store::swap_authorization`]).
 
 use crate::crypto::ct_eq;
-use crate::store::{AccessSlot, CodeState, GrantItem, RefreshSlot, UsedRefresh};
+use crate::error::OAuthError;
+use crate::store::{
+    self, AccessSlot, Authorization, Client, CodeState, Granted, RefreshSlot, UsedRefresh,
+};
+
+/// What a new authorization starts with.
+pub struct Start {
+    /// Its id (a new one from [`crate::credential::new_grant_id`], or a family
+    /// from before authorization items continuing).
+    pub id: String,
+    pub client_id: String,
+    pub granted: Granted,
+    pub now: i64,
+    /// Its maximum lifetime's end: no refresh after it.
+    pub ends_at: Option<i64>,
+    /// The code it starts with (the authorization endpoint's), or none.
+    pub code: Option<CodeState>,
+    /// The tokens it starts with (a direct grant's), or none.
+    pub issued: Option<Issued>,
+}
+
+/// A new authorization, at version 1, expiring with its last credential.
+pub fn start(s: Start) -> Authorization {
+    let (access, refresh) = match s.issued {
+        Some(Issued { access, refresh }) => (Some(access), refresh),
+        None => (None, None),
+    };
+    let mut item = Authorization {
+        pk: store::grant_key(&s.id),
+        v: 1,
+        client_id: s.client_id,
+        granted: s.granted,
+        created_at: s.now,
+        ends_at: s.ends_at,
+        code: s.code,
+        access,
+        prev_access: None,
+        refresh,
+        prev_refresh: None,
+        revoked_at: None,
+        expires_at: None,
+    };
+    item.expires_at = expiry(&item);
+    item
+}
 
 /// The tokens a grant step issues, as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,7 +70,7 @@ pub enum CodeUse<'a> {
     Invalid,
 }
 
-pub fn code_use<'a>(item: &'a GrantItem, hash: &str, client_id: &str, now: i64) -> CodeUse<'a> {
+pub fn code_use<'a>(item: &'a Authorization, hash: &str, client_id: &str, now: i64) -> CodeUse<'a> {
     let Some(code) = &item.code else {
         return CodeUse::Invalid;
     };
@@ -41,9 +86,37 @@ pub fn code_use<'a>(item: &'a GrantItem, hash: &str, client_id: &str, now: i64) 
     CodeUse::Fresh(code)
 }
 
+/// RFC 6749 §4.1.3: the token request's `redirect_uri` must be the
+/// authorization request's. Cobot's clients omit it (docs/compatibility.md);
+/// that is accepted only when the client has a single registered URI, so the
+/// value is unambiguous.
+pub fn check_redirect_uri(
+    client: &Client,
+    code: &CodeState,
+    sent: Option<&str>,
+) -> Result<(), OAuthError> {
+    match sent {
+        Some(uri) if uri != code.redirect_uri => Err(OAuthError::invalid_grant(
+            "redirect_uri does not match the authorization request",
+        )),
+        Some(_) => Ok(()),
+        None if code.redirect_uri_given && client.redirect_uris.len() != 1 => {
+            Err(OAuthError::invalid_request(
+                "redirect_uri is required: it was part of the authorization request",
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The grant after its code was redeemed for `issued`, ending at `ends_at`
 /// (its maximum lifetime).
-pub fn redeem_code(item: &GrantItem, issued: Issued, ends_at: Option<i64>, now: i64) -> GrantItem {
+pub fn redeem_code(
+    item: &Authorization,
+    issued: Issued,
+    ends_at: Option<i64>,
+    now: i64,
+) -> Authorization {
     let mut next = item.clone();
     if let Some(code) = &mut next.code {
         code.used_at = Some(now);
@@ -70,7 +143,7 @@ pub enum RefreshUse {
 }
 
 pub fn refresh_use(
-    item: &GrantItem,
+    item: &Authorization,
     hash: &str,
     client_id: &str,
     now: i64,
@@ -104,7 +177,7 @@ pub fn refresh_use(
 /// The grant after a refresh: the new tokens current, the access token before
 /// them still valid until it expires, the presented refresh token remembered so
 /// that presenting it again is caught.
-pub fn rotate(item: &GrantItem, issued: Issued, use_: &RefreshUse, now: i64) -> GrantItem {
+pub fn rotate(item: &Authorization, issued: Issued, use_: &RefreshUse, now: i64) -> Authorization {
     let mut next = item.clone();
     next.prev_access = next.access.take();
     next.access = Some(issued.access);
@@ -130,7 +203,7 @@ fn is_live(exp: Option<i64>, now: i64) -> bool {
 }
 
 /// The live access token of the grant with this hash.
-pub fn live_access<'a>(item: &'a GrantItem, hash: &str, now: i64) -> Option<&'a AccessSlot> {
+pub fn live_access<'a>(item: &'a Authorization, hash: &str, now: i64) -> Option<&'a AccessSlot> {
     if item.revoked_at.is_some() {
         return None;
     }
@@ -141,7 +214,7 @@ pub fn live_access<'a>(item: &'a GrantItem, hash: &str, now: i64) -> Option<&'a 
 }
 
 /// The live current refresh token of the grant with this hash.
-pub fn live_refresh<'a>(item: &'a GrantItem, hash: &str, now: i64) -> Option<&'a RefreshSlot> {
+pub fn live_refresh<'a>(item: &'a Authorization, hash: &str, now: i64) -> Option<&'a RefreshSlot> {
     if item.revoked_at.is_some() || item.ends_at.is_some_and(|end| end <= now) {
         return None;
     }
@@ -152,7 +225,7 @@ pub fn live_refresh<'a>(item: &'a GrantItem, hash: &str, now: i64) -> Option<&'a
 
 /// The grant without the access token with this hash (RFC 7009 revocation of
 /// one access token); `None` when it holds no such token.
-pub fn without_access(item: &GrantItem, hash: &str) -> Option<GrantItem> {
+pub fn without_access(item: &Authorization, hash: &str) -> Option<Authorization> {
     let mut next = item.clone();
     let matches = |slot: &Option<AccessSlot>| slot.as_ref().is_some_and(|a| ct_eq(&a.hash, hash));
     if matches(&next.access) {
@@ -169,7 +242,7 @@ pub fn without_access(item: &GrantItem, hash: &str) -> Option<GrantItem> {
 /// When the item may go (TTL): when its last credential expires; never while
 /// one of them never expires. A grant that is only a code lives as long as the
 /// code.
-pub fn expiry(item: &GrantItem) -> Option<i64> {
+pub fn expiry(item: &Authorization) -> Option<i64> {
     let tokens: Vec<Option<i64>> = [&item.access, &item.prev_access]
         .into_iter()
         .flatten()
@@ -187,17 +260,15 @@ pub fn expiry(item: &GrantItem) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Grant;
 
     const NOW: i64 = 1_000_000;
 
-    fn code_grant() -> GrantItem {
-        GrantItem {
-            pk: "grant#g".into(),
-            v: 1,
+    fn code_grant() -> Authorization {
+        start(Start {
+            id: "g".into(),
             client_id: "c".into(),
-            grant: Grant::default(),
-            created_at: NOW,
+            granted: Granted::default(),
+            now: NOW,
             ends_at: None,
             code: Some(CodeState {
                 hash: "code-hash".into(),
@@ -207,13 +278,8 @@ mod tests {
                 redirect_uri_given: true,
                 challenge: None,
             }),
-            access: None,
-            prev_access: None,
-            refresh: None,
-            prev_refresh: None,
-            revoked_at: None,
-            expires_at: Some(NOW + 300),
-        }
+            issued: None,
+        })
     }
 
     fn issued(tag: &str, at_exp: Option<i64>, rt_exp: Option<i64>) -> Issued {
@@ -231,13 +297,52 @@ mod tests {
         }
     }
 
-    fn redeemed() -> GrantItem {
+    fn redeemed() -> Authorization {
         redeem_code(
             &code_grant(),
             issued("1", Some(NOW + 3600), Some(NOW + 86400)),
             None,
             NOW,
         )
+    }
+
+    #[test]
+    fn a_new_authorization_is_version_one_and_lives_as_long_as_its_first_credentials() {
+        let g = code_grant();
+        assert_eq!((g.v, g.expires_at), (1, Some(NOW + 300)));
+        let direct = start(Start {
+            id: "d".into(),
+            client_id: "c".into(),
+            granted: Granted::default(),
+            now: NOW,
+            ends_at: None,
+            code: None,
+            issued: Some(issued("1", Some(NOW + 60), Some(NOW + 600))),
+        });
+        assert_eq!((direct.v, direct.expires_at), (1, Some(NOW + 600)));
+        assert_eq!(direct.access.unwrap().hash, "at-1");
+    }
+
+    #[test]
+    fn the_redirect_uri_must_match_when_sent_and_may_be_omitted_only_when_unambiguous() {
+        use crate::store::models::test_client;
+        let code = code_grant().code.unwrap();
+        let two = test_client(false, &["https://a.example/cb", "https://a.example/x"]);
+        assert!(check_redirect_uri(&two, &code, Some("https://a.example/cb")).is_ok());
+        let e = check_redirect_uri(&two, &code, Some("https://a.example/x")).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_grant");
+        let one = test_client(false, &["https://a.example/cb"]);
+        assert!(check_redirect_uri(&one, &code, None).is_ok());
+        let e = check_redirect_uri(&two, &code, None).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_request");
+        let not_given = CodeState {
+            redirect_uri_given: false,
+            ..code
+        };
+        assert!(
+            check_redirect_uri(&two, &not_given, None).is_ok(),
+            "the authorization request had none either"
+        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! Grants: `grant#{grant id}`, one item per authorization, holding its code,
-//! its current and previous tokens (as SHA-256) and its revocation. Reads are
-//! strongly consistent, so a revocation is seen by the next use of any of the
-//! grant's credentials. Writes replace the whole item, conditioned on the
-//! version read (compare-and-swap): of concurrent writers exactly one wins, and
-//! the others get the item as it now is to decide again.
+//! Authorizations: `grant#{id}`, one item per authorization, holding its
+//! code, its current and previous tokens (as SHA-256) and its revocation.
+//! Reads are strongly consistent, so a revocation is seen by the next use of
+//! any of its credentials. Writes replace the whole item, conditioned on the
+//! version read (compare-and-swap, [`Store::swap_authorization`]): of
+//! concurrent writers exactly one wins, and the others get the item as it now
+//! is to decide again.
 
 use super::metrics::Timed;
-use super::models::GrantItem;
+use super::models::Authorization;
 use super::pk::grant_key;
 use super::{capacity, decode, encode, n, unavailable, Store};
 use crate::error::StoreError;
@@ -18,12 +19,59 @@ use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 pub enum Replaced {
     Done,
     /// Another write came first: the item as it is now (`None`: gone).
-    Conflict(Option<Box<GrantItem>>),
+    Conflict(Option<Box<Authorization>>),
+}
+
+/// What a compare-and-swap step decides, for the item as it is now.
+pub enum Swap<T> {
+    /// Write this next state (conditioned on the version decided on), then
+    /// answer `T`.
+    Write(Box<Authorization>, T),
+    /// Write nothing; answer `T`.
+    Keep(T),
+}
+
+/// How many times a compare-and-swap decides again. Each retry follows
+/// another request's successful write: a handful at most.
+const SWAP_ATTEMPTS: usize = 8;
+
+impl Authorization {
+    /// Its id: what every credential of it starts with.
+    pub fn id(&self) -> &str {
+        self.pk.strip_prefix("grant#").unwrap_or(&self.pk)
+    }
 }
 
 impl Store {
+    /// The one compare-and-swap loop over an authorization: `decide` looks at
+    /// the item as read (`None`: there is none) and says what to write; when
+    /// another write came first, it decides again on the item as it now is.
+    pub async fn swap_authorization<T, E: From<StoreError>>(
+        &self,
+        mut item: Option<Authorization>,
+        mut decide: impl FnMut(Option<&Authorization>) -> Result<Swap<T>, E>,
+    ) -> Result<T, E> {
+        for _ in 0..SWAP_ATTEMPTS {
+            let (next, answer) = match decide(item.as_ref())? {
+                Swap::Keep(answer) => return Ok(answer),
+                Swap::Write(next, answer) => (next, answer),
+            };
+            match self.put_grant_if(&next, item.as_ref().map(|i| i.v)).await? {
+                None => return Ok(answer),
+                Some(current) => item = current,
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "authorization contended beyond {SWAP_ATTEMPTS} writes"
+        ))
+        .into())
+    }
+
     /// The grant, whatever its state (callers check expiry and revocation).
-    pub async fn get_grant(&self, grant_id: &str) -> Result<Option<GrantItem>, StoreError> {
+    pub async fn get_authorization(
+        &self,
+        grant_id: &str,
+    ) -> Result<Option<Authorization>, StoreError> {
         self.get_raw(&grant_key(grant_id))
             .await?
             .map(decode)
@@ -32,7 +80,7 @@ impl Store {
 
     /// Writes a new grant; `AlreadyExists` if its id is taken (a revoked
     /// legacy family's marker, or a 2^-128 collision).
-    pub async fn create_grant(&self, item: &GrantItem) -> Result<(), StoreError> {
+    pub async fn create_authorization(&self, item: &Authorization) -> Result<(), StoreError> {
         match self.put_grant_if(item, None).await? {
             None => Ok(()),
             Some(_) => Err(StoreError::AlreadyExists),
@@ -40,9 +88,9 @@ impl Store {
     }
 
     /// Replaces the grant if it is still at version `expected` (one PutItem).
-    pub async fn replace_grant(
+    pub async fn replace_authorization(
         &self,
-        item: &GrantItem,
+        item: &Authorization,
         expected: u64,
     ) -> Result<Replaced, StoreError> {
         match self.put_grant_if(item, Some(expected)).await? {
@@ -57,9 +105,9 @@ impl Store {
     /// lost response finds its own item there: that is written too.
     async fn put_grant_if(
         &self,
-        item: &GrantItem,
+        item: &Authorization,
         expected: Option<u64>,
-    ) -> Result<Option<Option<GrantItem>>, StoreError> {
+    ) -> Result<Option<Option<Authorization>>, StoreError> {
         let encoded = encode(item)?;
         // The item only grows within a grant, so the new size is the larger one.
         self.calls
@@ -80,7 +128,7 @@ impl Store {
             Ok(_) => Ok(None),
             Err(e) => match e.into_service_error() {
                 PutItemError::ConditionalCheckFailedException(c) => {
-                    let current: Option<GrantItem> = c.item.map(decode).transpose()?;
+                    let current: Option<Authorization> = c.item.map(decode).transpose()?;
                     if current.as_ref() == Some(item) {
                         return Ok(None);
                     }
@@ -95,7 +143,7 @@ impl Store {
     /// the marker when there is no item (a legacy family), living `marker_ttl`
     /// seconds; an existing item keeps its own expiry, which is its last
     /// credential's (RFC 9700 §4.14.2: the whole family is revoked).
-    pub async fn revoke_grant(
+    pub async fn revoke_authorization(
         &self,
         grant_id: &str,
         now: i64,

@@ -1,0 +1,61 @@
+//! A direct grant's authorization: one that starts with this request's tokens
+//! and no code — a password or client-credentials grant under a new id, or a
+//! per-token family continuing under its own (where a revoked family's marker
+//! refuses it).
+
+use super::issue::{self, IdToken, TokenResponse};
+use crate::authorization::{self, Start};
+use crate::error::{OAuthError, StoreError};
+use crate::state::State;
+use crate::store::{Client, Granted};
+
+/// What a direct grant starts.
+pub struct Direct<'a> {
+    pub id: &'a str,
+    pub granted: Granted,
+    /// The access token's scope.
+    pub scope: &'a [String],
+    pub audience: &'a [String],
+    pub with_refresh: bool,
+}
+
+/// Mints the tokens and writes the new authorization (one PutItem).
+pub async fn start(
+    state: &State,
+    client: &Client,
+    d: Direct<'_>,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    let ends_at = issue::grant_end(state, client, now);
+    let minted = issue::mint(
+        state,
+        client,
+        issue::Request {
+            grant_id: d.id,
+            granted: &d.granted,
+            scope: d.scope,
+            audience: d.audience,
+            with_refresh: d.with_refresh,
+            ends_at,
+            id_token: IdToken::No,
+        },
+        now,
+    )
+    .await?;
+    let item = authorization::start(Start {
+        id: d.id.to_string(),
+        client_id: client.client_id.clone(),
+        granted: d.granted,
+        now,
+        ends_at,
+        code: None,
+        issued: Some(minted.issued),
+    });
+    match state.store.create_authorization(&item).await {
+        Ok(()) => Ok(minted.response),
+        Err(StoreError::AlreadyExists) => {
+            Err(OAuthError::invalid_grant("the grant has been revoked"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
