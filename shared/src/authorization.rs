@@ -257,6 +257,28 @@ pub fn expiry(item: &Authorization) -> Option<i64> {
         .try_fold(i64::MIN, |acc, e| e.map(|e| acc.max(e)))
 }
 
+/// For unit tests: an authorization of client `c` that holds only a code
+/// (hash `hash`) for `https://a.example/cb`, issued at `now` for 300 s.
+#[cfg(test)]
+pub(crate) fn test_code(hash: &str, challenge: Option<&str>, now: i64) -> Authorization {
+    start(Start {
+        id: "g".into(),
+        client_id: "c".into(),
+        granted: Granted::default(),
+        now,
+        ends_at: None,
+        code: Some(CodeState {
+            hash: hash.into(),
+            expires_at: now + 300,
+            used_at: None,
+            redirect_uri: "https://a.example/cb".into(),
+            redirect_uri_given: true,
+            challenge: challenge.map(str::to_string),
+        }),
+        issued: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,22 +286,7 @@ mod tests {
     const NOW: i64 = 1_000_000;
 
     fn code_grant() -> Authorization {
-        start(Start {
-            id: "g".into(),
-            client_id: "c".into(),
-            granted: Granted::default(),
-            now: NOW,
-            ends_at: None,
-            code: Some(CodeState {
-                hash: "code-hash".into(),
-                expires_at: NOW + 300,
-                used_at: None,
-                redirect_uri: "https://a.example/cb".into(),
-                redirect_uri_given: true,
-                challenge: None,
-            }),
-            issued: None,
-        })
+        test_code("code-hash", None, NOW)
     }
 
     fn issued(tag: &str, at_exp: Option<i64>, rt_exp: Option<i64>) -> Issued {

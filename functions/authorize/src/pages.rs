@@ -103,7 +103,7 @@ fn hidden_fields(fields: &[(String, String)], csrf: &str) -> Markup {
 /// request's own URL and parameters, or the sign-in page of another page.
 fn login_target(return_to: &ReturnTo) -> (Option<&'static str>, Vec<(String, String)>) {
     match return_to {
-        ReturnTo::Authorization { fields, .. } => (None, fields.clone()),
+        ReturnTo::AuthorizationRequest { fields, .. } => (None, fields.clone()),
         ReturnTo::Page(path) => (
             Some(shared::discovery::LOGIN_PATH),
             vec![("return_to".to_string(), path.clone())],

@@ -104,7 +104,7 @@ pub async fn signed_in(
 pub enum ReturnTo {
     /// An authorization request: the endpoint's path and the request's
     /// parameters, posted back by the login form.
-    Authorization {
+    AuthorizationRequest {
         path: String,
         fields: Vec<(String, String)>,
     },
@@ -131,7 +131,7 @@ impl ReturnTo {
     pub fn url(&self) -> String {
         match self {
             Self::Page(path) => path.clone(),
-            Self::Authorization { path, fields } => {
+            Self::AuthorizationRequest { path, fields } => {
                 let fields = fields.iter().filter_map(|(k, v)| {
                     if k != "prompt" {
                         return Some((k.as_str(), v.clone()));
@@ -230,7 +230,7 @@ mod tests {
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .to_vec();
-        let r = ReturnTo::Authorization {
+        let r = ReturnTo::AuthorizationRequest {
             path: "/oauth/authorize".into(),
             fields,
         };

@@ -62,7 +62,7 @@ fn asked(req: &AuthRequest) -> Asked<'_> {
 
 /// Where the login form of this request posts back to.
 fn return_to(req: &AuthRequest, path: &str) -> ReturnTo {
-    ReturnTo::Authorization {
+    ReturnTo::AuthorizationRequest {
         path: path.to_string(),
         fields: req.fields.clone(),
     }

@@ -120,10 +120,10 @@ async fn continue_family(
 ) -> Result<TokenResponse, OAuthError> {
     let audience = resource::audience(state, client, &[], req.params)?;
     let start = direct::Direct {
-        id: family,
+        id: family.to_string(),
         granted,
-        scope,
-        audience: &audience,
+        scope: scope.to_vec(),
+        audience,
         with_refresh: true,
     };
     direct::start(state, client, start, now).await

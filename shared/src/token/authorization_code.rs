@@ -85,30 +85,14 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authorization::{start, Start};
+    use crate::authorization::test_code;
     use crate::store::models::test_client;
-    use crate::store::CodeState;
 
     const NOW: i64 = 1_000;
     const CB: &str = "https://a.example/cb";
 
     fn code_item(challenge: Option<&str>) -> Authorization {
-        start(Start {
-            id: "g".into(),
-            client_id: "c".into(),
-            granted: Granted::default(),
-            now: NOW,
-            ends_at: None,
-            code: Some(CodeState {
-                hash: "h".into(),
-                expires_at: NOW + 300,
-                used_at: None,
-                redirect_uri: CB.into(),
-                redirect_uri_given: true,
-                challenge: challenge.map(str::to_string),
-            }),
-            issued: None,
-        })
+        test_code("h", challenge, NOW)
     }
 
     fn params(q: &str) -> Params {

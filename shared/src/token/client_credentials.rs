@@ -32,17 +32,9 @@ pub(super) async fn exchange(
     )?;
     let audience = resource::audience(state, client, &[], req.params)?;
     let granted = Granted {
-        scope: scopes.clone(),
+        scope: scopes,
         resources: resource::asked(req.params),
         ..Granted::default()
     };
-    let id = crate::credential::new_grant_id();
-    let d = Direct {
-        id: &id,
-        granted,
-        scope: &scopes,
-        audience: &audience,
-        with_refresh: false,
-    };
-    direct::start(state, client, d, now).await
+    direct::start(state, client, Direct::new(granted, audience, false), now).await
 }

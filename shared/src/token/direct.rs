@@ -10,20 +10,33 @@ use crate::state::State;
 use crate::store::{Client, Granted};
 
 /// What a direct grant starts.
-pub struct Direct<'a> {
-    pub id: &'a str,
+pub struct Direct {
+    pub id: String,
     pub granted: Granted,
     /// The access token's scope.
-    pub scope: &'a [String],
-    pub audience: &'a [String],
+    pub scope: Vec<String>,
+    pub audience: Vec<String>,
     pub with_refresh: bool,
+}
+
+impl Direct {
+    /// A new authorization (a new id) with the granted scope.
+    pub fn new(granted: Granted, audience: Vec<String>, with_refresh: bool) -> Self {
+        Self {
+            id: crate::credential::new_grant_id(),
+            scope: granted.scope.clone(),
+            granted,
+            audience,
+            with_refresh,
+        }
+    }
 }
 
 /// Mints the tokens and writes the new authorization (one PutItem).
 pub async fn start(
     state: &State,
     client: &Client,
-    d: Direct<'_>,
+    d: Direct,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
     let ends_at = issue::grant_end(state, client, now);
@@ -31,10 +44,10 @@ pub async fn start(
         state,
         client,
         issue::Request {
-            grant_id: d.id,
+            grant_id: &d.id,
             granted: &d.granted,
-            scope: d.scope,
-            audience: d.audience,
+            scope: &d.scope,
+            audience: &d.audience,
             with_refresh: d.with_refresh,
             ends_at,
             id_token: IdToken::No,
@@ -43,7 +56,7 @@ pub async fn start(
     )
     .await?;
     let item = authorization::start(Start {
-        id: d.id.to_string(),
+        id: d.id,
         client_id: client.client_id.clone(),
         granted: d.granted,
         now,

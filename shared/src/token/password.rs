@@ -77,7 +77,7 @@ pub(super) async fn exchange(
         PasswordCheck::Locked => return Err(OAuthError::invalid_grant(lockout::locked_message())),
     };
     let granted = Granted {
-        scope: scopes.clone(),
+        scope: scopes,
         sub: Some(user.sub),
         username: Some(user.email),
         tenant: Some(user.tenant),
@@ -85,16 +85,8 @@ pub(super) async fn exchange(
         resources: resource::asked(params),
         ..Granted::default()
     };
-    let id = crate::credential::new_grant_id();
-    let d = Direct {
-        id: &id,
-        granted,
-        scope: &scopes,
-        audience: &audience,
-        with_refresh: true,
-    };
     let (issued, released) = tokio::join!(
-        direct::start(state, &client, d, now),
+        direct::start(state, &client, Direct::new(granted, audience, true), now),
         attempt.release(state)
     );
     released?;

@@ -135,3 +135,62 @@ async fn replay(
     tracing::warn!(client_id = %client.client_id, "single-use credential replayed: grant revoked");
     Err(OAuthError::invalid_grant(replayed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorization::test_code;
+    use crate::client_auth::ClientCredentials;
+    use crate::params::Params;
+    use crate::store::models::test_client;
+    use crate::store::{AccessTokenFormat, Store};
+    use crate::Config;
+
+    /// A state whose store is unreachable and which cannot sign: whatever
+    /// `redeem` gets to first shows in its error.
+    async fn state() -> State {
+        let store = Store::with_endpoint("t", "http://127.0.0.1:9").await;
+        State::new(Config::new("t", "https://op.example"), store)
+    }
+
+    async fn run(check: impl Fn(&Authorization) -> Result<Use, OAuthError>) -> OAuthError {
+        let state = state().await;
+        let params = Params::parse("", b"").unwrap();
+        let req = TokenRequest {
+            grant_type: GrantType::AuthorizationCode,
+            client: ClientCredentials {
+                client_id: "c".into(),
+                secret: None,
+                via_basic: false,
+            },
+            params: &params,
+        };
+        let mut client = test_client(false, &["https://a.example/cb"]);
+        client.access_token_format = AccessTokenFormat::Jwt;
+        let issue = Issue {
+            scope: vec!["read".into()],
+            with_refresh: false,
+            ends_at: None,
+            id_token: IdToken::No,
+        };
+        let item = test_code("h", None, 0);
+        let next = |i: &Authorization, _: &Issued| i.clone();
+        redeem(
+            &state, &req, &client, item, issue, "replayed", 0, check, next,
+        )
+        .await
+        .unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn a_credential_the_authorization_refuses_is_never_signed_for() {
+        let e = run(|_| Err(OAuthError::invalid_grant("refused"))).await;
+        assert_eq!(
+            (e.code.as_str(), e.description.as_str()),
+            ("invalid_grant", "refused")
+        );
+        // One it accepts goes on to sign, which this state cannot do.
+        let e = run(|_| Ok(Use::Redeem)).await;
+        assert_eq!(e.code.as_str(), "server_error", "{e:?}");
+    }
+}
