@@ -14,6 +14,8 @@ local_aws_env "$MOTO_PORT"
 export TABLE_NAME=${TABLE_NAME:-oauth}
 export ISSUER=${ISSUER:-http://127.0.0.1:$PORT}
 export RUST_LOG=${RUST_LOG:-info}
+# The legacy APIs replayed by hand send credentials in query strings (docs/compatibility.md).
+export TOKEN_QUERY_PARAMS=${TOKEN_QUERY_PARAMS:-allow}
 start_moto "$MOTO_PORT" .local/moto.log
 log "building"
 cargo build --quiet --workspace

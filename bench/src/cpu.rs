@@ -133,7 +133,10 @@ pub fn canned() -> (Canned, String) {
         access_token_format: store::AccessTokenFormat::Opaque,
         post_logout_redirect_uris: vec![],
         resources: vec![],
+        default_resource: None,
         resource_server: false,
+        legacy_claims: false,
+        allow_http_redirect: false,
         disabled: false,
         created_at: now,
     };

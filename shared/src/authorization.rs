@@ -296,6 +296,7 @@ mod tests {
                 iat: NOW,
                 exp: at_exp,
                 scope: None,
+                aud: vec![],
             },
             refresh: Some(RefreshSlot {
                 hash: format!("rt-{tag}"),

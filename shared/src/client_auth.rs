@@ -86,6 +86,15 @@ pub fn authenticate<'a>(
     }
 }
 
+/// Reads and authenticates the client (one eventually consistent read).
+pub async fn authenticated(
+    state: &crate::State,
+    creds: &ClientCredentials,
+) -> Result<Client, OAuthError> {
+    let client = state.store.get_client(&creds.client_id).await?;
+    authenticate(client.as_ref(), creds).cloned()
+}
+
 /// `unauthorized_client` unless the client registered this grant type.
 pub fn require_grant(client: &Client, grant: GrantType) -> Result<(), OAuthError> {
     if client.allows_grant(grant) {

@@ -23,8 +23,10 @@ pub struct Config {
     /// Seconds after a refresh token's rotation during which one retry with the same
     /// token is honoured instead of treated as replay (`REFRESH_GRACE_SECONDS`, default 0 = off).
     pub refresh_grace: i64,
-    /// Whether the token endpoint accepts parameters in the query string
-    /// (`TOKEN_QUERY_PARAMS=allow|deny`, default allow: Cobot and BellaDati clients need it, docs/compatibility.md).
+    /// Whether credentials may come in the query string: the token endpoint's
+    /// parameters, and userinfo's `access_token` (`TOKEN_QUERY_PARAMS=allow|deny`,
+    /// default deny: URLs end up in logs and browser histories; Cobot and
+    /// BellaDati clients need allow, docs/compatibility.md).
     pub query_params_allowed: bool,
     /// Whether cookies get the `Secure` attribute: always, unless the issuer is plain
     /// http on a loopback host.
@@ -78,8 +80,8 @@ impl Config {
             .to_ascii_lowercase()
             .as_str()
         {
-            "" | "allow" | "true" | "on" | "1" => true,
-            "deny" | "false" | "off" | "0" => false,
+            "allow" | "true" | "on" | "1" => true,
+            "" | "deny" | "false" | "off" | "0" => false,
             other => {
                 return Err(format!(
                     "TOKEN_QUERY_PARAMS must be allow or deny, got {other:?}"
@@ -147,7 +149,7 @@ impl Config {
             session_ttl: 8 * 3600,
             max_grant_ttl: 90 * 24 * 3600,
             refresh_grace: 0,
-            query_params_allowed: true,
+            query_params_allowed: false,
             secure_cookies,
             scope_descriptions: Default::default(),
         }

@@ -89,23 +89,33 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password to a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
+/// A password as it is hashed: Unicode NFC (RFC 8265 §4.2, the OpaqueString
+/// profile; NIST SP 800-63B §5.1.1.2), so that the same characters typed in
+/// another normalisation form are the same password.
+pub fn normalize_password(password: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    password.nfc().collect()
+}
+
+/// Hashes a password (normalised) to a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     argon2()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password(normalize_password(password).as_bytes(), &salt)
         .expect("argon2 hashing")
         .to_string()
 }
 
 /// Verifies a password against a PHC string; a malformed hash never verifies.
+/// The password is normalised first; a hash made before passwords were
+/// normalised may hold the characters as typed, which are tried too.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let check = |p: &str| argon2().verify_password(p.as_bytes(), &parsed).is_ok();
+    let normalized = normalize_password(password);
+    check(&normalized) || (normalized != password && check(password))
 }
 
 /// A well-formed Argon2id PHC string with the parameters of every password's

@@ -104,9 +104,10 @@ pub enum Bearer {
     Token(String),
 }
 
-/// Extracts the bearer token from the header or the `access_token` parameter.
-/// More than one method is `invalid_request` (RFC 6750 §2).
-pub fn bearer(req: &Request) -> Result<Bearer, OAuthError> {
+/// Extracts the bearer token from the header or the `access_token` parameter
+/// (in a form body, RFC 6750 §2.2; in the query, §2.3, only when
+/// `query_allowed`). More than one method is `invalid_request` (§2).
+pub fn bearer(req: &Request, query_allowed: bool) -> Result<Bearer, OAuthError> {
     let header = match req.headers().get(AUTHORIZATION) {
         Some(v) => {
             let v = v
@@ -131,6 +132,11 @@ pub fn bearer(req: &Request) -> Result<Bearer, OAuthError> {
         None => None,
     };
     let params = params(req)?;
+    if !query_allowed && params.query_names().any(|n| n == "access_token") {
+        return Err(OAuthError::invalid_request(
+            "send the access token in the Authorization header: this deployment does not accept it in the query string",
+        ));
+    }
     let param = params.get("access_token").map(str::to_string);
     match (header, param) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request(
@@ -165,11 +171,29 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
         .to_string()
 }
 
+/// The Content-Security-Policy of every response that is not a page: it
+/// loads nothing and is never framed.
+pub const DOCUMENT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The headers every response that is not a page carries: no MIME sniffing
+/// and [`DOCUMENT_CSP`].
+pub fn harden(h: &mut HeaderMap) {
+    h.insert(
+        lambda_http::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        lambda_http::http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DOCUMENT_CSP),
+    );
+}
+
 /// A JSON response with the token endpoint's cache headers (RFC 6749 §5.1).
 pub fn json_no_store(status: u16, body: String) -> Response<Body> {
     let mut resp = Response::new(Body::Text(body));
     *resp.status_mut() = lambda_http::http::StatusCode::from_u16(status).unwrap_or_default();
     let h = resp.headers_mut();
+    harden(h);
     h.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/json;charset=UTF-8"),
@@ -195,6 +219,7 @@ pub fn preflight(methods: &'static str) -> Response<Body> {
     let mut resp = Response::new(Body::Empty);
     *resp.status_mut() = lambda_http::http::StatusCode::NO_CONTENT;
     let h = resp.headers_mut();
+    harden(h);
     h.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
         HeaderValue::from_static(methods),
@@ -289,16 +314,24 @@ mod tests {
     #[test]
     fn bearer_from_header_or_query_but_not_both() {
         let r = req_with(Some(("authorization", "Bearer abc")), "/oauth/userinfo");
-        assert_eq!(bearer(&r).unwrap(), Bearer::Token("abc".into()));
+        assert_eq!(bearer(&r, false).unwrap(), Bearer::Token("abc".into()));
         let r = req_with(None, "/oauth/userinfo?access_token=xyz");
-        assert_eq!(bearer(&r).unwrap(), Bearer::Token("xyz".into()));
+        assert_eq!(bearer(&r, true).unwrap(), Bearer::Token("xyz".into()));
         let r = req_with(
             Some(("authorization", "Bearer abc")),
             "/oauth/userinfo?access_token=xyz",
         );
-        assert!(bearer(&r).is_err());
+        assert!(bearer(&r, true).is_err());
         let r = req_with(None, "/oauth/userinfo");
-        assert_eq!(bearer(&r).unwrap(), Bearer::None);
+        assert_eq!(bearer(&r, false).unwrap(), Bearer::None);
+    }
+
+    #[test]
+    fn f7_an_access_token_in_the_query_is_refused_unless_the_deployment_allows_it() {
+        let r = req_with(None, "/oauth/userinfo?access_token=xyz");
+        let e = bearer(&r, false).unwrap_err();
+        assert_eq!(e.code.as_str(), "invalid_request");
+        assert!(!e.description.contains("xyz"));
     }
 
     #[test]

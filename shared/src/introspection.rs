@@ -9,6 +9,7 @@ use crate::client_auth::ClientCredentials;
 use crate::error::OAuthError;
 use crate::params::Params;
 use crate::per_token::Kind;
+use crate::resource;
 use crate::state::State;
 use crate::store::Granted;
 use crate::token_lookup::{lookup, Found};
@@ -22,6 +23,8 @@ struct Active<'a> {
     token_type: &'static str,
     iat: Option<i64>,
     exp: Option<i64>,
+    /// The audience the token was issued for.
+    aud: Option<Vec<String>>,
 }
 
 pub async fn introspect(
@@ -44,6 +47,13 @@ pub async fn introspect(
             token_type: "Bearer",
             iat: Some(a.iat),
             exp: a.exp,
+            // Issued before audiences were kept: what was granted.
+            aud: Some(if a.aud.is_empty() {
+                g.granted.resources.clone()
+            } else {
+                a.aud.clone()
+            })
+            .filter(|aud| !aud.is_empty()),
         }),
         Found::Refresh(g, hash) => authorization::live_refresh(g, hash, now).map(|r| Active {
             client_id: &g.client_id,
@@ -52,6 +62,8 @@ pub async fn introspect(
             token_type: "refresh_token",
             iat: None,
             exp: r.exp,
+            // A refresh token is for this server's token endpoint only.
+            aud: Some(vec![state.config.issuer.clone()]),
         }),
         Found::PerToken(t) => Some(Active {
             client_id: &t.item.client_id,
@@ -63,6 +75,7 @@ pub async fn introspect(
             },
             iat: Some(t.item.iat),
             exp: t.item.expires_at,
+            aud: None,
         }),
         Found::None => None,
     };
@@ -81,11 +94,9 @@ pub async fn introspect(
         ("iat", a.iat.map(Value::from)),
         ("exp", a.exp.map(Value::from)),
         ("sub", a.granted.sub.clone().map(Value::from)),
-        ("username", a.granted.username.clone().map(Value::from)),
-        (
-            "aud",
-            (!a.granted.resources.is_empty()).then(|| Value::from(a.granted.resources.clone())),
-        ),
+        // Personal data only within the consented scope (or for a legacy client).
+        ("username", username(a.granted, a.scope).map(Value::from)),
+        ("aud", a.aud.as_deref().map(resource::aud_claim)),
     ];
     for (k, v) in fields {
         if let Some(v) = v {
@@ -93,4 +104,12 @@ pub async fn introspect(
         }
     }
     Ok(out)
+}
+
+/// The resource owner's email, when the grant may release it: the `email`
+/// scope, or a legacy client's flat claims.
+fn username(granted: &Granted, scope: &[String]) -> Option<String> {
+    let released = granted.flat_claims.unwrap_or(!crate::oidc::is_oidc(scope))
+        || scope.iter().any(|s| s == crate::oidc::EMAIL);
+    granted.username.clone().filter(|_| released)
 }

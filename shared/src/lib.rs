@@ -24,6 +24,7 @@ pub mod oidc;
 pub mod params;
 pub mod per_token;
 pub mod pkce;
+pub mod redirect_uri;
 pub mod resource;
 pub mod revocation;
 pub mod scope;

@@ -107,7 +107,7 @@ impl Params {
             }
             if v.len() > limit(&k) {
                 return Err(OAuthError::invalid_request(format!(
-                    "parameter '{}' is longer than {} bytes",
+                    "parameter {} is longer than {} bytes",
                     printable(&k),
                     limit(&k)
                 )));
@@ -119,7 +119,7 @@ impl Params {
                 }
                 if all.len() > MAX_RESOURCES {
                     return Err(OAuthError::invalid_request(format!(
-                        "at most {MAX_RESOURCES} values of '{}'",
+                        "at most {MAX_RESOURCES} values of {}",
                         printable(&k)
                     )));
                 }
@@ -130,14 +130,14 @@ impl Params {
             }
             if !seen_here.insert(k.to_string()) {
                 return Err(OAuthError::invalid_request(format!(
-                    "parameter '{}' is given more than once",
+                    "parameter {} is given more than once",
                     printable(&k)
                 )));
             }
             match self.values.get(k.as_ref()) {
                 Some((existing, _)) if existing != v.as_ref() => {
                     return Err(OAuthError::invalid_request(format!(
-                        "parameter '{}' is given in both the query string and the body with different values",
+                        "parameter {} is given in both the query string and the body with different values",
                         printable(&k)
                     )));
                 }
@@ -189,11 +189,14 @@ impl Params {
 
 /// A parameter name for an error message: bounded and printable, so a hostile
 /// name cannot inject into logs or pages.
+/// How an error names a parameter: by its name when it is one this server
+/// knows ([`LIMITS`]), else as "a parameter" — a description never echoes
+/// what the caller sent.
 fn printable(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_graphic())
-        .take(40)
-        .collect()
+    match LIMITS.iter().find(|(n, _)| *n == name) {
+        Some((known, _)) => format!("'{known}'"),
+        None => "a parameter".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 use crate::state::State;
-use crate::store::Client;
+use crate::store::{AccessTokenFormat, Client};
 
 fn is_absolute_without_fragment(uri: &str) -> bool {
     matches!(url::Url::parse(uri), Ok(u) if u.fragment().is_none())
@@ -38,13 +38,21 @@ pub fn asked(params: &Params) -> Vec<String> {
         .collect()
 }
 
-/// The access token's audience (§2.2, RFC 9068 §3): the `resource`s the token
-/// request names, which must be among those granted (or, for a grant without
-/// any, the client's); without one, what was granted, else every resource the
-/// client registered, else the deployment's default audience.
+/// The access token's audience (§2.2, RFC 9068 §3):
+/// - the `resource`s the token request names, which must be among those
+///   granted (or, for a grant without any, the client's registered ones);
+/// - else those granted at authorization;
+/// - else one value: the client's default resource, else the deployment's
+///   `DEFAULT_AUDIENCE` — never every resource the client registered.
+///
+/// The issuer is among the audiences too when the authorization is an OpenID
+/// Connect one (its access token is for userinfo as well), or when an opaque
+/// token was asked for no resource at all (the legacy APIs' clients call
+/// userinfo with it). A token for an API alone is refused at userinfo.
 pub fn audience(
     state: &State,
     client: &Client,
+    scope: &[String],
     granted: &[String],
     params: &Params,
 ) -> Result<Vec<String>, OAuthError> {
@@ -54,30 +62,137 @@ pub fn audience(
     } else {
         granted
     };
-    if let Some(bad) = asked.iter().find(|r| !allowed.iter().any(|a| a == *r)) {
+    if asked.iter().any(|r| !allowed.iter().any(|a| a == *r)) {
         return Err(OAuthError::new(
             ErrorCode::InvalidTarget,
-            format!(
-                "resource {} is not granted to this client",
-                bad.chars().take(200).collect::<String>()
-            ),
+            "a requested resource is not granted to this client",
         ));
     }
-    Ok(if !asked.is_empty() {
+    let nothing_asked = asked.is_empty() && granted.is_empty();
+    let mut aud: Vec<String> = if !asked.is_empty() {
         asked.into_iter().map(str::to_string).collect()
     } else if !granted.is_empty() {
         granted.to_vec()
-    } else if !client.resources.is_empty() {
-        client.resources.clone()
     } else {
-        vec![state.config.default_audience.clone()]
-    })
+        vec![client
+            .default_resource
+            .clone()
+            .unwrap_or_else(|| state.config.default_audience.clone())]
+    };
+    let issuer = &state.config.issuer;
+    let for_userinfo = crate::oidc::is_oidc(scope)
+        || (nothing_asked && client.access_token_format == AccessTokenFormat::Opaque);
+    if for_userinfo && !aud.contains(issuer) {
+        aud.push(issuer.clone());
+    }
+    Ok(aud)
+}
+
+/// A JSON claim of one audience as a string, of several as an array (RFC 7519 §4.1.3).
+pub fn aud_claim(audience: &[String]) -> serde_json::Value {
+    match audience {
+        [one] => serde_json::json!(one),
+        many => serde_json::json!(many),
+    }
+}
+
+/// Whether an access token of this audience may be used at userinfo: the
+/// issuer (or the userinfo endpoint itself) is among its audiences. Tokens
+/// issued before audiences were kept (`aud` empty) keep working.
+pub fn for_userinfo(state: &State, aud: &[String]) -> bool {
+    let issuer = &state.config.issuer;
+    let endpoint = format!("{issuer}{}", crate::discovery::USERINFO_PATH);
+    aud.is_empty() || aud.iter().any(|a| a == issuer || *a == endpoint)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::models::test_client;
+
+    async fn state() -> State {
+        let store = crate::store::Store::with_endpoint("t", "http://127.0.0.1:9").await;
+        let mut config = crate::Config::new("t", "https://op.example");
+        config.default_audience = "https://default.example".into();
+        State::new(config, store)
+    }
+
+    fn strings(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn f2_without_a_resource_asked_the_audience_is_one_value_not_every_registered_resource() {
+        let st = state().await;
+        let mut c = test_client(false, &[]);
+        c.access_token_format = AccessTokenFormat::Jwt;
+        c.resources = strings(&["https://a.example", "https://b.example"]);
+        let none = Params::parse("", b"").unwrap();
+        let read = strings(&["read"]);
+        assert_eq!(
+            audience(&st, &c, &read, &[], &none).unwrap(),
+            ["https://default.example"]
+        );
+        c.default_resource = Some("https://b.example".into());
+        assert_eq!(
+            audience(&st, &c, &read, &[], &none).unwrap(),
+            ["https://b.example"]
+        );
+        let a = Params::parse("", b"resource=https%3A%2F%2Fa.example").unwrap();
+        assert_eq!(
+            audience(&st, &c, &read, &[], &a).unwrap(),
+            ["https://a.example"]
+        );
+        let granted = strings(&["https://a.example", "https://b.example"]);
+        assert_eq!(
+            audience(&st, &c, &read, &granted, &a).unwrap(),
+            ["https://a.example"],
+            "narrowed to what the token request names"
+        );
+        let other = Params::parse("", b"resource=https%3A%2F%2Fc.example").unwrap();
+        let e = audience(&st, &c, &read, &granted, &other).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidTarget);
+        assert!(!e.description.contains("c.example"), "no echo");
+    }
+
+    #[test]
+    fn one_audience_is_a_string_several_an_array() {
+        assert_eq!(aud_claim(&strings(&["a"])), serde_json::json!("a"));
+        assert_eq!(
+            aud_claim(&strings(&["a", "b"])),
+            serde_json::json!(["a", "b"])
+        );
+    }
+
+    #[tokio::test]
+    async fn f2_an_openid_authorization_or_a_legacy_opaque_token_carries_the_issuer() {
+        let st = state().await;
+        let mut c = test_client(false, &[]);
+        c.resources = strings(&["https://a.example"]);
+        let none = Params::parse("", b"").unwrap();
+        let a = Params::parse("", b"resource=https%3A%2F%2Fa.example").unwrap();
+        let openid = strings(&["openid"]);
+        let read = strings(&["read"]);
+        assert_eq!(
+            audience(&st, &c, &openid, &[], &a).unwrap(),
+            ["https://a.example", "https://op.example"]
+        );
+        assert_eq!(
+            audience(&st, &c, &read, &[], &a).unwrap(),
+            ["https://a.example"]
+        );
+        assert_eq!(
+            audience(&st, &c, &read, &[], &none).unwrap(),
+            ["https://default.example", "https://op.example"],
+            "an opaque token asked for no resource: the legacy APIs' userinfo"
+        );
+        assert!(for_userinfo(&st, &strings(&["https://op.example"])));
+        assert!(for_userinfo(
+            &st,
+            &strings(&["https://op.example/oauth/userinfo"])
+        ));
+        assert!(!for_userinfo(&st, &strings(&["https://a.example"])));
+    }
 
     #[test]
     fn resources_must_be_registered_absolute_uris() {

@@ -19,8 +19,8 @@ pub async fn revoke(
     creds: &ClientCredentials,
     now: i64,
 ) -> Result<(), OAuthError> {
-    let token = params.require("token")?;
     let (client, found) = lookup(state, params, creds, now).await?;
+    let token = params.require("token")?;
     match found {
         Found::None => Ok(()),
         found if found.client_id() != Some(client.client_id.as_str()) => Err(

@@ -58,9 +58,9 @@ pub fn resolve_with(
         // a token-endpoint grant that signs no one in cannot have them.
         return Err(OAuthError::invalid_scope(
             if also.is_empty() && crate::oidc::STANDARD_SCOPES.contains(&bad.as_str()) {
-                format!("scope '{bad}' is granted only through the authorization endpoint (OpenID Connect sign-in)")
+                "OpenID Connect scopes are granted only through the authorization endpoint (a sign-in)"
             } else {
-                format!("scope '{bad}' is not allowed for this client")
+                "a requested scope is not allowed for this client"
             },
         ));
     }
@@ -73,10 +73,10 @@ pub fn narrow(requested: Option<&str>, granted: &[String]) -> Result<Vec<String>
         None => Ok(granted.to_vec()),
         Some(s) => {
             let req = parse(s)?;
-            if let Some(bad) = req.iter().find(|s| !granted.contains(s)) {
-                return Err(OAuthError::invalid_scope(format!(
-                    "scope '{bad}' exceeds the scope originally granted"
-                )));
+            if req.iter().any(|s| !granted.contains(s)) {
+                return Err(OAuthError::invalid_scope(
+                    "a requested scope exceeds the scope originally granted",
+                ));
             }
             Ok(req)
         }

@@ -43,7 +43,11 @@ pub async fn lookup(
     creds: &ClientCredentials,
     now: i64,
 ) -> Result<(Client, Found), OAuthError> {
-    let token = params.require("token")?;
+    let Some(token) = params.get("token") else {
+        // Said only to the client that authenticates (RFC 6749 §5.2).
+        crate::client_auth::authenticated(state, creds).await?;
+        return Err(OAuthError::invalid_request("missing parameter 'token'"));
+    };
     let store = &state.store;
     // A JWT access token is found by its `jti`, once its signature checks out.
     let id = match credential::shape(token) {
@@ -56,7 +60,8 @@ pub async fn lookup(
                 store.get_client(&creds.client_id),
                 store.get_authorization(grant_id)
             );
-            let hash = id.as_deref().map(credential::digest).unwrap_or_default();
+            // The token as presented: a JWT's `jti` alone matches nothing.
+            let hash = credential::digest(token);
             let found = match item? {
                 Some(g) if authorization::live_access(&g, &hash, now).is_some() => {
                     Found::Access(g, hash)

@@ -9,6 +9,7 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::jose::issued as jwt;
 use crate::oidc;
 use crate::per_token;
+use crate::resource;
 use crate::state::State;
 use crate::store::Granted;
 use serde_json::{Map, Value};
@@ -19,12 +20,16 @@ fn invalid(d: &str) -> OAuthError {
 
 const INVALID: &str = "the access token is invalid or has expired";
 
-/// What a live access token was granted, and its own scope.
+/// What a live access token was granted, and its own scope. The token must
+/// be for userinfo ([`resource::for_userinfo`]): one minted for an API alone
+/// is refused here.
 async fn grant_of(
     state: &State,
     token: &str,
     now: i64,
 ) -> Result<(Granted, Vec<String>), OAuthError> {
+    // A JWT names its authorization by its `jti`; what is stored and compared
+    // is the token as presented, so a bare `jti` is no credential.
     let id = match credential::shape(token) {
         Shape::Bound { .. } => token.to_string(),
         Shape::Jwt => jwt::access_token_jti(state, token, now)
@@ -49,8 +54,13 @@ async fn grant_of(
         .get_authorization(grant_id)
         .await?
         .ok_or_else(|| invalid(INVALID))?;
-    let access = authorization::live_access(&item, &credential::digest(&id), now)
+    let access = authorization::live_access(&item, &credential::digest(token), now)
         .ok_or_else(|| invalid(INVALID))?;
+    if !resource::for_userinfo(state, &access.aud) {
+        return Err(invalid(
+            "the access token is not for userinfo: its audience is another resource",
+        ));
+    }
     let scope = access
         .scope
         .clone()
@@ -58,17 +68,20 @@ async fn grant_of(
     Ok((item.granted, scope))
 }
 
-/// The claims for a bearer token. An OpenID Connect token gets `sub` and the
-/// claims its scope releases (Core §5.3.2, §5.4); any other keeps this
-/// server's OAuth behaviour: the user's stored claims with their JSON types
-/// intact, then `sub` and `email` (docs/compatibility.md, Comm100).
+/// The claims for a bearer token: `sub` and the claims its scope releases
+/// (OpenID Connect Core §5.3.2, §5.4), for every token. A client registered
+/// with `legacy_claims` keeps the legacy APIs' behaviour whatever its scope:
+/// the user's stored claims with their JSON types intact, then `sub` and
+/// `email` (docs/compatibility.md, Comm100). Authorizations from before that
+/// setting keep the rule they had: flat claims unless `openid`.
 pub async fn claims(state: &State, token: &str, now: i64) -> Result<Value, OAuthError> {
     let (grant, scope) = grant_of(state, token, now).await?;
     let sub = grant
         .sub
         .clone()
         .ok_or_else(|| invalid("the access token does not represent a user"))?;
-    if oidc::is_oidc(&scope) {
+    let flat = grant.flat_claims.unwrap_or(!oidc::is_oidc(&scope));
+    if !flat {
         return Ok(oidc::userinfo(&Granted { scope, ..grant }, &sub));
     }
     let mut out: Map<String, Value> =

@@ -124,7 +124,7 @@ async fn query_string_parameters_are_refused_when_the_setting_is_off() {
 
 #[tokio::test]
 async fn query_string_parameters_work_when_allowed() {
-    let env = env().await;
+    let env = env_with(|c| c.with_query_params(true)).await;
     let (client, secret) = env.client(|c| c.grants = vec!["password".into()]).await;
     env.user(None, EMAIL, PASSWORD, "{}").await;
     let q = form(&password_body(
@@ -142,10 +142,12 @@ async fn query_string_parameters_work_when_allowed() {
 #[tokio::test]
 async fn the_same_email_in_two_tenants_is_two_users_with_their_own_passwords_and_claims() {
     let env = env().await;
+    // Comm100's: a public client whose userinfo answers the flat claims.
     let (client, _) = env
         .client(|c| {
             c.public = true;
             c.grants = vec!["password".into()];
+            c.legacy_claims = true;
         })
         .await;
     let sub_a = env

@@ -181,8 +181,8 @@ async fn resources_narrow_the_audience_and_others_are_invalid_target() {
     let all = verified_claims(&env, t["access_token"].as_str().unwrap(), "at+jwt").await;
     assert_eq!(
         all["aud"],
-        serde_json::json!([API, "https://other.example"]),
-        "no resource: every registered one"
+        serde_json::json!(env.state.config.default_audience),
+        "no resource asked: one audience, the deployment's default, not every registered one"
     );
     let (status, e) = post("https://evil.example").await;
     assert_eq!((status, e["error"].as_str()), (400, Some("invalid_target")));

@@ -4,8 +4,8 @@ use oauth_tests::*;
 
 #[tokio::test]
 async fn userinfo_takes_the_token_by_header_query_or_form_and_refuses_both() {
-    let env = env().await;
-    let (client, secret) = env.client(|_| {}).await;
+    let env = env_with(|c| c.with_query_params(true)).await;
+    let (client, secret) = env.client(|c| c.legacy_claims = true).await;
     let code = signed_in_code(&env, &client.client_id, &[]).await;
     let (_, tokens, _) = env
         .redeem(&client.client_id, secret.as_deref().unwrap(), &code)

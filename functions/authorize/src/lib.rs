@@ -152,6 +152,7 @@ fn render(state: &State, out: &Answer) -> Response<Body> {
             if let Ok(v) = HeaderValue::from_str(location) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
+            shared::http_util::harden(r.headers_mut());
             r
         }
     };

@@ -71,7 +71,7 @@ async fn dispatch(state: &State, req: &Request, log: &mut RequestLog) -> Result<
     match endpoint(req.uri().path()) {
         Endpoint::Token => {
             let request = TokenRequest::parse(state, &params, basic)?;
-            log.grant_type = Some(request.grant_type.as_str());
+            log.grant_type = request.grant_type.as_ref().ok().map(|g| g.as_str());
             log.client_id = Some(request.client.client_id.clone());
             let t = token::exchange(state, &request, now).await?;
             Ok(serde_json::to_value(t).unwrap_or_default())

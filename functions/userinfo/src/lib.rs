@@ -48,7 +48,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     } else if path.ends_with("/openapi.yaml") {
         public_document("application/yaml; charset=utf-8", OPENAPI.to_string(), 3600)
     } else if req.method() == Method::GET || req.method() == Method::POST {
-        match bearer(&req) {
+        match bearer(&req, state.config.query_params_allowed) {
             Ok(Bearer::Token(t)) => match userinfo::claims(state, &t, state.clock.now()).await {
                 Ok(claims) => json_no_store(200, claims.to_string()),
                 Err(e) => {
@@ -90,6 +90,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 fn public_document(content_type: &'static str, body: String, max_age: u32) -> Response<Body> {
     let mut r = Response::new(Body::Text(body));
     let h = r.headers_mut();
+    shared::http_util::harden(h);
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
         h.insert(header::CACHE_CONTROL, v);

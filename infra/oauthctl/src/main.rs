@@ -144,9 +144,22 @@ struct ClientSettings {
     /// A resource (RFC 8707) its tokens may be for, their audience; repeat for several.
     #[arg(long = "resource")]
     resources: Vec<String>,
+    /// The audience when a request names no resource (one of --resource;
+    /// default: the deployment's DEFAULT_AUDIENCE).
+    #[arg(long = "default-resource")]
+    default_resource: Option<String>,
     /// May introspect any client's tokens (RFC 7662 §4); others only their own.
     #[arg(long = "resource-server", num_args = 0..=1, default_missing_value = "true")]
     resource_server: Option<bool>,
+    /// A client written against a legacy API: the user's flat stored claims at
+    /// userinfo and `username` in token responses whatever the scope
+    /// (docs/compatibility.md); others get what their scopes release.
+    #[arg(long = "legacy-claims", num_args = 0..=1, default_missing_value = "true")]
+    legacy_claims: Option<bool>,
+    /// Accept http redirect URIs off loopback: only for a legacy client that
+    /// cannot use https (BellaDati's documented example).
+    #[arg(long = "allow-http-redirect", num_args = 0..=1, default_missing_value = "true")]
+    allow_http_redirect: Option<bool>,
 }
 
 /// A repeated flag: `None` when not given at all.
@@ -180,7 +193,10 @@ impl ClientSettings {
             access_token_format: self.access_token_format.as_deref().map(format),
             post_logout_redirect_uris: given(self.post_logout_redirect_uris),
             resources: given(self.resources),
+            default_resource: self.default_resource,
             resource_server: self.resource_server,
+            legacy_claims: self.legacy_claims,
+            allow_http_redirect: self.allow_http_redirect,
         }
     }
 }
@@ -286,7 +302,10 @@ async fn client_cmd(
                 access_token_format: change.access_token_format.unwrap_or_default(),
                 post_logout_redirect_uris: change.post_logout_redirect_uris.unwrap_or_default(),
                 resources: change.resources.unwrap_or_default(),
+                default_resource: change.default_resource,
                 resource_server: change.resource_server.unwrap_or(false),
+                legacy_claims: change.legacy_claims.unwrap_or(false),
+                allow_http_redirect: change.allow_http_redirect.unwrap_or(false),
             };
             let (client, secret) = admin::create_client(store, new, now).await?;
             json!({ "client_id": client.client_id, "client_secret": secret })

@@ -1,9 +1,10 @@
 //! Clients: register, change, disable or enable, delete, list, show.
 //! Disabling or deleting a client revokes every grant it holds.
 
-use super::{invalid, valid_redirect_uri, AdminError};
+use super::{invalid, valid_absolute_uri, AdminError};
 use crate::crypto;
 use crate::grant_type::GrantType;
+use crate::redirect_uri;
 use crate::store::{AccessTokenFormat, Client, Store};
 use serde_json::{json, Value};
 
@@ -26,8 +27,14 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<String>,
     /// RFC 8707 resources its tokens may be for.
     pub resources: Vec<String>,
+    /// The audience when a request names no resource (one of `resources`).
+    pub default_resource: Option<String>,
     /// May introspect other clients' tokens (RFC 7662 §4).
     pub resource_server: bool,
+    /// Flat stored claims at userinfo and `username` in token responses.
+    pub legacy_claims: bool,
+    /// `http` redirect URIs off loopback (legacy clients only).
+    pub allow_http_redirect: bool,
 }
 
 /// What `oauthctl client update` changes; `None` leaves a setting as it is.
@@ -44,7 +51,10 @@ pub struct ClientChange {
     pub access_token_format: Option<AccessTokenFormat>,
     pub post_logout_redirect_uris: Option<Vec<String>>,
     pub resources: Option<Vec<String>>,
+    pub default_resource: Option<String>,
     pub resource_server: Option<bool>,
+    pub legacy_claims: Option<bool>,
+    pub allow_http_redirect: Option<bool>,
 }
 
 /// A client's settings, checked: what create and update write.
@@ -52,10 +62,13 @@ fn settle(new: NewClient, id: String, now: i64) -> Result<Client, AdminError> {
     if new.name.trim().is_empty() {
         return Err(invalid("--name is required"));
     }
-    if let Some(bad) = new.redirect_uris.iter().find(|u| !valid_redirect_uri(u)) {
-        return Err(invalid(format!(
-            "redirect URI {bad:?} must be an absolute URL without a fragment"
-        )));
+    let rules = redirect_uri::Rules {
+        app_type: None,
+        allow_http: new.allow_http_redirect,
+    };
+    for uri in &new.redirect_uris {
+        redirect_uri::check(uri, rules)
+            .map_err(|why| invalid(format!("redirect URI {uri:?} {why}")))?;
     }
     let scopes = crate::scope::parse(&new.scopes.join(" ")).map_err(|e| invalid(e.description))?;
     let default_scopes = match new.default_scopes {
@@ -91,19 +104,21 @@ fn settle(new: NewClient, id: String, now: i64) -> Result<Client, AdminError> {
             "the authorization_code grant needs at least one --redirect-uri",
         ));
     }
-    if let Some(bad) = new
-        .post_logout_redirect_uris
-        .iter()
-        .find(|u| !valid_redirect_uri(u))
-    {
-        return Err(invalid(format!(
-            "post-logout redirect URI {bad:?} must be an absolute URL without a fragment"
-        )));
+    for uri in &new.post_logout_redirect_uris {
+        redirect_uri::check(uri, rules)
+            .map_err(|why| invalid(format!("post-logout redirect URI {uri:?} {why}")))?;
     }
-    if let Some(bad) = new.resources.iter().find(|u| !valid_redirect_uri(u)) {
+    if let Some(bad) = new.resources.iter().find(|u| !valid_absolute_uri(u)) {
         return Err(invalid(format!(
             "resource {bad:?} must be an absolute URI without a fragment (RFC 8707)"
         )));
+    }
+    if let Some(d) = &new.default_resource {
+        if !new.resources.contains(d) {
+            return Err(invalid(format!(
+                "default resource {d:?} must be one of the client's --resource values"
+            )));
+        }
     }
     let max = crate::config::MAX_SIGNED_TTL;
     if new.access_token_format == AccessTokenFormat::Jwt
@@ -138,7 +153,10 @@ fn settle(new: NewClient, id: String, now: i64) -> Result<Client, AdminError> {
         access_token_format: new.access_token_format,
         post_logout_redirect_uris: new.post_logout_redirect_uris,
         resources: new.resources,
+        default_resource: new.default_resource,
         resource_server: new.resource_server,
+        legacy_claims: new.legacy_claims,
+        allow_http_redirect: new.allow_http_redirect,
         disabled: false,
         created_at: now,
     })
@@ -150,10 +168,9 @@ pub async fn create_client(
     new: NewClient,
     now: i64,
 ) -> Result<(Client, Option<String>), AdminError> {
-    let id = new.id.clone().unwrap_or_else(crypto::random_id);
-    if id.is_empty() || id.len() > 128 || id.contains(char::is_control) {
-        return Err(invalid("client id must be 1-128 printable characters"));
-    }
+    // 128 random bits, base64url: never of a user's `sub` form (32 hex digits).
+    let id = new.id.clone().unwrap_or_else(|| crypto::random_b64(16));
+    check_client_id(&id)?;
     let secret = (!new.public).then(crypto::random_token);
     let client = Client {
         secret_hash: secret.as_deref().map(crypto::sha256_hex),
@@ -161,6 +178,35 @@ pub async fn create_client(
     };
     store.put_client(&client, true).await?;
     Ok((client, secret))
+}
+
+/// A client id is 1-128 printable characters, and can be mistaken for
+/// nothing else:
+/// - not of the form of a user's `sub` (32 lowercase hex digits), so that a
+///   client-credentials token's `sub` (the client id, RFC 9068 §2.2) never
+///   names a user (RFC 9700 §4.15);
+/// - not a URI (no `:`), so that it is never the issuer or a resource, and an
+///   ID token (`aud` = the client id) never passes as an access token at an
+///   API whose audience is that URI.
+pub fn check_client_id(id: &str) -> Result<(), AdminError> {
+    if id.is_empty() || id.len() > 128 || id.contains(char::is_control) {
+        return Err(invalid("client id must be 1-128 printable characters"));
+    }
+    if id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(invalid(
+            "client id must not have the form of a user's subject id (32 hex digits)",
+        ));
+    }
+    if id.contains(':') {
+        return Err(invalid(
+            "client id must not be a URI (no ':'): it could be mistaken for a resource or the issuer",
+        ));
+    }
+    Ok(())
 }
 
 async fn existing(store: &Store, client_id: &str) -> Result<Client, AdminError> {
@@ -202,7 +248,12 @@ pub async fn update_client(
             .post_logout_redirect_uris
             .unwrap_or_else(|| old.post_logout_redirect_uris.clone()),
         resources: change.resources.unwrap_or_else(|| old.resources.clone()),
+        default_resource: change.default_resource.or(old.default_resource.clone()),
         resource_server: change.resource_server.unwrap_or(old.resource_server),
+        legacy_claims: change.legacy_claims.unwrap_or(old.legacy_claims),
+        allow_http_redirect: change
+            .allow_http_redirect
+            .unwrap_or(old.allow_http_redirect),
     };
     let client = Client {
         secret_hash: old.secret_hash.clone(),
@@ -260,7 +311,9 @@ pub fn view(c: &Client) -> Value {
         "grants": c.grants, "access_ttl": c.access_ttl, "refresh_ttl": c.refresh_ttl,
         "max_grant_ttl": c.max_grant_ttl, "access_token_format": c.access_token_format,
         "post_logout_redirect_uris": c.post_logout_redirect_uris, "resources": c.resources,
-        "resource_server": c.resource_server, "created_at": c.created_at,
+        "default_resource": c.default_resource, "resource_server": c.resource_server,
+        "legacy_claims": c.legacy_claims, "allow_http_redirect": c.allow_http_redirect,
+        "created_at": c.created_at,
     })
 }
 

@@ -45,7 +45,7 @@ pub(crate) fn invalid(m: impl Into<String>) -> AdminError {
     AdminError::Invalid(m.into())
 }
 
-/// A redirect URI must be absolute and carry no fragment (RFC 6749 §3.1.2).
-pub fn valid_redirect_uri(uri: &str) -> bool {
+/// An absolute URI without a fragment (a resource, RFC 8707 §2).
+pub fn valid_absolute_uri(uri: &str) -> bool {
     matches!(url::Url::parse(uri), Ok(u) if u.fragment().is_none() && !u.cannot_be_a_base())
 }

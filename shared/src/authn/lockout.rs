@@ -40,9 +40,19 @@ pub struct Attempter<'a> {
 }
 
 impl Attempter<'_> {
-    /// The throttle key whose allowance this attempt spends.
+    /// The throttle key whose allowance this attempt spends: a digest of the
+    /// tenant and the normalised email (length-prefixed, fixed length, no
+    /// `#`), then the device's id (22 base64url characters from a cookie we
+    /// MACed): no email, however it is spelled, names another user's device
+    /// counter.
     pub fn key(&self) -> String {
-        let user = format!("{}#{}", self.tenant, store::normalize_email(self.email));
+        let email = store::normalize_email(self.email);
+        let user = crate::crypto::sha256_b64(&format!(
+            "{}:{}{}:{email}",
+            self.tenant.len(),
+            self.tenant,
+            email.len()
+        ));
         match &self.device {
             Some(d) => format!("{user}#device#{d}"),
             None => user,
@@ -123,6 +133,27 @@ mod tests {
             login("ada@example.com", Some("d1")).key(),
             login("ada@example.com", Some("d2")).key()
         );
+    }
+
+    #[test]
+    fn no_email_names_another_users_device_counter() {
+        let device = Attempter {
+            tenant: "default",
+            email: "ada@example.com",
+            device: Some("D".repeat(22)),
+        };
+        let forged = Attempter {
+            tenant: "default",
+            email: &format!("ada@example.com#device#{}", "D".repeat(22)),
+            device: None,
+        };
+        assert_ne!(device.key(), forged.key());
+        let other_tenant = Attempter {
+            tenant: "default#ada@example.com",
+            email: "x",
+            device: None,
+        };
+        assert!(!other_tenant.key().contains("ada"));
     }
 
     #[test]

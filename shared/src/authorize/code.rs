@@ -25,6 +25,7 @@ pub fn granted(req: &AuthRequest, person: &Authenticated, sid: &str) -> Granted 
         resources: req.resources.clone(),
         id_token_claims: req.id_token_claims.clone(),
         amr: Some(person.amr.clone()).filter(|a| !a.is_empty()),
+        flat_claims: Some(req.client.legacy_claims),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::authn::session;
 use crate::error::OAuthError;
 use crate::jose::issued as jwt;
 use crate::params::Params;
+use crate::redirect_uri;
 use crate::state::State;
 use crate::store::Client;
 
@@ -82,14 +83,18 @@ async fn run(
         }
         (a, b) => a.or(b),
     };
+    // A disabled client is no client: nothing of it is acted on.
     let client: Option<Client> = match client_id {
-        Some(id) => state.store.get_client(id).await?,
+        Some(id) => match state.store.get_client(id).await? {
+            Some(c) if !c.disabled => Some(c),
+            _ => return Ok(invalid("The application is not registered.")),
+        },
         None => None,
     };
     let target = match params.get("post_logout_redirect_uri") {
         None => None,
         Some(uri) => match &client {
-            Some(c) if c.post_logout_redirect_uris.iter().any(|r| r == uri) => {
+            Some(c) if redirect_uri::find(&c.post_logout_redirect_uris, uri).is_some() => {
                 Some(uri.to_string())
             }
             _ => {

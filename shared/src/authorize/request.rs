@@ -11,6 +11,7 @@ use crate::grant_type::GrantType;
 use crate::oidc::{self, OFFLINE_ACCESS};
 use crate::params::Params;
 use crate::pkce;
+use crate::redirect_uri;
 use crate::resource;
 use crate::scope;
 use crate::store::Client;
@@ -122,7 +123,7 @@ pub(super) fn check_client(
         ));
     }
     match params.get("redirect_uri") {
-        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => {
+        Some(uri) if redirect_uri::find(&client.redirect_uris, uri).is_some() => {
             Ok((client, uri.to_string(), true))
         }
         Some(_) => Err(page(

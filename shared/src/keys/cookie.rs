@@ -23,15 +23,15 @@ pub(super) async fn load(store: &Store, kms: &Kms) -> Result<hmac::Key, KeyError
             let plain = kms.decrypt(&ciphertext, &item.kms_key, PURPOSE, ID).await?;
             return Ok(hmac::Key::new(hmac::HMAC_SHA256, &plain));
         }
-        let plain = crate::crypto::random_bytes::<32>();
-        let (ciphertext, kms_key) = kms.encrypt(&plain, PURPOSE, ID).await?;
+        let plain = zeroize::Zeroizing::new(crate::crypto::random_bytes::<32>());
+        let (ciphertext, kms_key) = kms.encrypt(plain.as_slice(), PURPOSE, ID).await?;
         let item = CookieKeyItem {
             pk: crate::store::pk::COOKIE_KEY.into(),
             kms_key,
             ciphertext: STANDARD.encode(ciphertext),
         };
         match store.put_cookie_key(&item).await {
-            Ok(()) => return Ok(hmac::Key::new(hmac::HMAC_SHA256, &plain)),
+            Ok(()) => return Ok(hmac::Key::new(hmac::HMAC_SHA256, plain.as_slice())),
             // Another environment made it first: use theirs.
             Err(crate::StoreError::AlreadyExists) => continue,
             Err(e) => return Err(e.into()),

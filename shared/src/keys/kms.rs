@@ -80,14 +80,15 @@ impl Kms {
         ))
     }
 
-    /// Decrypts what [`Kms::encrypt`] made, under the key it names.
+    /// Decrypts what [`Kms::encrypt`] made, under the key it names. The
+    /// plaintext is zeroed when dropped.
     pub async fn decrypt(
         &self,
         ciphertext: &[u8],
         kms_key: &str,
         purpose: &str,
         id: &str,
-    ) -> Result<Vec<u8>, KeyError> {
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, KeyError> {
         let out = self
             .client
             .decrypt()
@@ -97,10 +98,11 @@ impl Kms {
             .send()
             .await
             .map_err(kms_error)?;
-        Ok(out
-            .plaintext
-            .ok_or_else(|| KeyError::Kms("no plaintext".into()))?
-            .into_inner())
+        Ok(zeroize::Zeroizing::new(
+            out.plaintext
+                .ok_or_else(|| KeyError::Kms("no plaintext".into()))?
+                .into_inner(),
+        ))
     }
 }
 

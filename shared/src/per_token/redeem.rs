@@ -118,7 +118,7 @@ async fn continue_family(
     scope: &[String],
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let audience = resource::audience(state, client, &[], req.params)?;
+    let audience = resource::audience(state, client, scope, &[], req.params)?;
     let start = direct::Direct {
         id: family.to_string(),
         granted,

@@ -41,10 +41,24 @@ pub struct Client {
     /// The resources (RFC 8707) its tokens may be for: their audiences.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// The audience of its tokens when a request names no resource (RFC 8707
+    /// §2); `None`: the deployment's `DEFAULT_AUDIENCE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_resource: Option<String>,
     /// A resource server may introspect any client's tokens; other clients
     /// only their own (RFC 7662 §4).
     #[serde(default)]
     pub resource_server: bool,
+    /// Written against a legacy API that hands out the user's flat stored
+    /// claims at userinfo and `username` in token responses, whatever the
+    /// scope (docs/compatibility.md); others get only what their scopes
+    /// release (OpenID Connect Core §5.4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legacy_claims: bool,
+    /// Registered by an operator with `http` redirect URIs off loopback, for a
+    /// legacy client that cannot use https.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_http_redirect: bool,
     #[serde(default)]
     pub disabled: bool,
     pub created_at: i64,
@@ -97,9 +111,11 @@ impl User {
     }
 }
 
-/// Emails are matched case-insensitively.
+/// Emails are matched case-insensitively and whatever their Unicode
+/// normalisation form (NFC, RFC 8265 §3): one address, one user, one lockout.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    email.trim().nfc().collect::<String>().to_lowercase()
 }
 
 /// A browser session at the authorize endpoint.
@@ -167,6 +183,11 @@ pub struct Granted {
     /// parameter's `id_token` member, OpenID Connect Core §5.5).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_token_claims: Vec<String>,
+    /// Whether userinfo releases the user's flat stored claims whatever the
+    /// scope (a client with `legacy_claims`); `None` in authorizations from
+    /// before the setting, which kept the old rule (flat claims without `openid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flat_claims: Option<bool>,
     /// How the user signed in (RFC 8176); `None` in authorizations from before
     /// it was kept, when a password was the only way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,7 +251,9 @@ pub struct CodeState {
 /// An access token of a grant.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct AccessSlot {
-    /// SHA-256 of the token (base64url).
+    /// SHA-256 (base64url) of the token as it is presented: the opaque
+    /// credential, or a JWT's whole compact form — never its `jti`, which
+    /// resource servers log, so that the `jti` is no credential.
     pub hash: String,
     pub iat: i64,
     /// `None`: never expires.
@@ -239,6 +262,10 @@ pub struct AccessSlot {
     /// Set when narrower than the grant's scope (a refresh asked for less).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Vec<String>>,
+    /// The audience it was issued for (RFC 8707 §2, RFC 9068 §3); empty in
+    /// tokens issued before audiences were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aud: Vec<String>,
 }
 
 /// The current refresh token of a grant.
@@ -280,7 +307,10 @@ pub(crate) fn test_client(public: bool, redirect_uris: &[&str]) -> Client {
         access_token_format: AccessTokenFormat::Opaque,
         post_logout_redirect_uris: vec![],
         resources: vec![],
+        default_resource: None,
         resource_server: false,
+        legacy_claims: false,
+        allow_http_redirect: false,
         disabled: false,
         created_at: 0,
     }

@@ -17,10 +17,16 @@ use crate::store::{Authorization, Client, Granted};
 pub(super) async fn exchange(
     state: &State,
     req: &TokenRequest<'_>,
-    code: &str,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let (client, item) = read(state, req, code, GrantType::AuthorizationCode, CODE_INVALID).await?;
+    let (code, client, item) = read(
+        state,
+        req,
+        "code",
+        GrantType::AuthorizationCode,
+        CODE_INVALID,
+    )
+    .await?;
     // The grant's maximum lifetime counts from the authorization.
     let ends_at = grant_end(state, &client, item.created_at);
     let issue = issue(&item.granted, ends_at);

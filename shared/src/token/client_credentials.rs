@@ -30,7 +30,7 @@ pub(super) async fn exchange(
         &client.scopes,
         &client.default_scopes,
     )?;
-    let audience = resource::audience(state, client, &[], req.params)?;
+    let audience = resource::audience(state, client, &scopes, &[], req.params)?;
     let granted = Granted {
         scope: scopes,
         resources: resource::asked(req.params),

@@ -9,11 +9,12 @@ use crate::error::OAuthError;
 use crate::grant_type::GrantType;
 use crate::jose::issued::{ACCESS_TOKEN_TYP, ID_TOKEN_TYP};
 use crate::oidc::{self, IdTokenInput};
+use crate::resource;
 use crate::scope;
 use crate::state::State;
 use crate::store::{AccessSlot, AccessTokenFormat, Client, Granted, RefreshSlot};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// A successful token response (RFC 6749 §5.1), plus Cloud BOT's `username`
 /// and OpenID Connect's `id_token`.
@@ -78,14 +79,6 @@ pub(super) struct Minted {
     pub response: TokenResponse,
 }
 
-/// A JSON claim of one audience as a string, of several as an array (RFC 7519 §4.1.3).
-fn aud_claim(audience: &[String]) -> Value {
-    match audience {
-        [one] => json!(one),
-        many => json!(many),
-    }
-}
-
 /// New tokens for a grant step. A JWT access token and an ID token are signed
 /// here (no DynamoDB request: the keys are cached).
 pub(super) async fn mint(
@@ -107,7 +100,7 @@ pub(super) async fn mint(
         let mut claims = json!({
             "iss": state.config.issuer,
             "sub": req.granted.sub.as_deref().unwrap_or(&client.client_id),
-            "aud": aud_claim(req.audience),
+            "aud": resource::aud_claim(req.audience),
             "client_id": client.client_id,
             "iat": now,
             "exp": now + access_ttl.unwrap_or(state.config.jwt_access_ttl),
@@ -126,10 +119,12 @@ pub(super) async fn mint(
     };
     let narrowed = req.scope != req.granted.scope.as_slice();
     let access_slot = AccessSlot {
-        hash: credential::digest(&id),
+        // What is presented: the JWT itself, never its `jti`.
+        hash: credential::digest(&access),
         iat: now,
         exp: access_ttl.map(|t| now + t),
         scope: narrowed.then(|| req.scope.to_vec()),
+        aud: req.audience.to_vec(),
     };
     let refresh = (req.with_refresh && client.allows_grant(GrantType::RefreshToken))
         .then(|| credential::mint(req.grant_id));
@@ -176,7 +171,13 @@ pub(super) async fn mint(
             refresh_token: refresh,
             scope: scope::join(req.scope),
             id_token,
-            username: req.granted.username.clone(),
+            // Personal data only within the consented scope, but for a
+            // legacy client (Cloud BOT's `username`).
+            username: req
+                .granted
+                .username
+                .clone()
+                .filter(|_| client.legacy_claims),
         },
     })
 }
@@ -191,11 +192,5 @@ mod tests {
         assert_eq!(lifetime(None, 3600), Some(3600));
         assert_eq!(lifetime(Some(31536000), 3600), Some(31536000));
         assert_eq!(lifetime(None, 0), None, "a deployment default of 0 too");
-    }
-
-    #[test]
-    fn one_audience_is_a_string_several_an_array() {
-        assert_eq!(aud_claim(&["a".into()]), json!("a"));
-        assert_eq!(aud_claim(&["a".into(), "b".into()]), json!(["a", "b"]));
     }
 }

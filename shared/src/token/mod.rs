@@ -31,6 +31,7 @@ pub use crate::grant_type::GrantType;
 pub use issue::TokenResponse;
 pub use request::TokenRequest;
 
+use crate::client_auth;
 use crate::credential::{self, Shape};
 use crate::error::OAuthError;
 use crate::per_token;
@@ -42,22 +43,29 @@ pub async fn exchange(
     req: &TokenRequest<'_>,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
+    let per_token = |name| {
+        req.params
+            .get(name)
+            .filter(|v| credential::shape(v) == Shape::PerToken)
+    };
+    let grant_type = match &req.grant_type {
+        Ok(g) => *g,
+        // Unknown or missing: said only to the client that authenticates.
+        Err(e) => {
+            client_auth::authenticated(state, &req.client).await?;
+            return Err(e.clone());
+        }
+    };
     // Each grant's future boxed: the handler's stays small whatever the grant.
-    match req.grant_type {
-        GrantType::AuthorizationCode => {
-            let code = req.params.require("code")?;
-            if credential::shape(code) == Shape::PerToken {
-                return Box::pin(per_token::redeem::code(state, req, code, now)).await;
-            }
-            Box::pin(authorization_code::exchange(state, req, code, now)).await
-        }
-        GrantType::RefreshToken => {
-            let token = req.params.require("refresh_token")?;
-            if credential::shape(token) == Shape::PerToken {
-                return Box::pin(per_token::redeem::refresh(state, req, token, now)).await;
-            }
-            Box::pin(refresh_token::exchange(state, req, token, now)).await
-        }
+    match grant_type {
+        GrantType::AuthorizationCode => match per_token("code") {
+            Some(code) => Box::pin(per_token::redeem::code(state, req, code, now)).await,
+            None => Box::pin(authorization_code::exchange(state, req, now)).await,
+        },
+        GrantType::RefreshToken => match per_token("refresh_token") {
+            Some(t) => Box::pin(per_token::redeem::refresh(state, req, t, now)).await,
+            None => Box::pin(refresh_token::exchange(state, req, now)).await,
+        },
         GrantType::Password => Box::pin(password::exchange(state, req, now)).await,
         GrantType::ClientCredentials => {
             Box::pin(client_credentials::exchange(state, req, now)).await

@@ -9,7 +9,7 @@ use super::issue::TokenResponse;
 use super::request::TokenRequest;
 use crate::authn::lockout::{self, Attempter};
 use crate::authn::password::{self, PasswordCheck};
-use crate::client_auth::{authenticate, require_grant};
+use crate::client_auth::{authenticate, authenticated, require_grant};
 use crate::error::OAuthError;
 use crate::grant_type::GrantType;
 use crate::params::Params;
@@ -38,9 +38,18 @@ pub(super) async fn exchange(
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
     let params = req.params;
-    let username = username(params)?;
-    let password = params.require("password")?;
-    let tenant = tenant::from_params(params)?;
+    let who = username(params).and_then(|u| {
+        let password = params.require("password")?;
+        Ok((u, password, tenant::from_params(params)?))
+    });
+    let (username, password, tenant) = match who {
+        Ok(w) => w,
+        // Said only to the client that authenticates (RFC 6749 §5.2).
+        Err(e) => {
+            authenticated(state, &req.client).await?;
+            return Err(e);
+        }
+    };
     let attempt = Attempter {
         tenant: &tenant,
         email: username,
@@ -55,7 +64,7 @@ pub(super) async fn exchange(
         let client = authenticate(client?.as_ref(), &req.client)?.clone();
         require_grant(&client, GrantType::Password)?;
         let scopes = scope::resolve(params.get("scope"), &client.scopes, &client.default_scopes)?;
-        let audience = resource::audience(state, &client, &[], params)?;
+        let audience = resource::audience(state, &client, &scopes, &[], params)?;
         Ok::<_, OAuthError>((client, scopes, audience))
     }
     .await;
@@ -83,6 +92,7 @@ pub(super) async fn exchange(
         tenant: Some(user.tenant),
         claims: Some(user.claims),
         resources: resource::asked(params),
+        flat_claims: Some(client.legacy_claims),
         ..Granted::default()
     };
     let (issued, released) = tokio::join!(

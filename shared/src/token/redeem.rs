@@ -30,29 +30,36 @@ pub const REFRESH_INVALID: &str =
 pub const REFRESH_REPLAYED: &str =
     "the refresh token has already been used; every token of its grant is revoked";
 
-/// Round one for a presented code or refresh token: the authenticated client,
-/// allowed `grant_type`, and the authorization the credential names, read in
-/// parallel.
-pub(super) async fn read(
+/// Round one for a presented code or refresh token (parameter `name`): the
+/// authenticated client, allowed `grant_type`, and the authorization the
+/// credential names, read in parallel. The client is authenticated before
+/// anything about the credential is said (RFC 6749 §5.2): a caller without
+/// the secret cannot tell a well-formed token from garbage.
+pub(super) async fn read<'p>(
     state: &State,
-    req: &TokenRequest<'_>,
-    credential: &str,
+    req: &TokenRequest<'p>,
+    name: &str,
     grant_type: GrantType,
     invalid: &'static str,
-) -> Result<(Client, Authorization), OAuthError> {
-    let Shape::Bound { grant_id } = credential::shape(credential) else {
-        return Err(OAuthError::invalid_grant(invalid));
+) -> Result<(&'p str, Client, Authorization), OAuthError> {
+    let presented = req.params.get(name);
+    let grant_id = match presented.map(credential::shape) {
+        Some(Shape::Bound { grant_id }) => Some(grant_id),
+        _ => None,
     };
     let store = &state.store;
     let creds = &req.client;
-    let (client, item) = tokio::join!(
-        store.get_client(&creds.client_id),
-        store.get_authorization(grant_id)
-    );
+    let (client, item) = tokio::join!(store.get_client(&creds.client_id), async {
+        match grant_id {
+            Some(id) => store.get_authorization(id).await,
+            None => Ok(None),
+        }
+    });
     let client = authenticate(client?.as_ref(), creds)?.clone();
     require_grant(&client, grant_type)?;
+    let credential = req.params.require(name)?;
     let item = item?.ok_or_else(|| OAuthError::invalid_grant(invalid))?;
-    Ok((client, item))
+    Ok((credential, client, item))
 }
 
 /// What presenting the credential to the authorization as it is comes to.
@@ -95,7 +102,14 @@ pub(super) async fn redeem(
     if check(&item)? == Use::Replay {
         return replay(state, client, &id, replayed, now).await;
     }
-    let audience = resource::audience(state, client, &item.granted.resources, req.params)?;
+    let granted = &item.granted;
+    let audience = resource::audience(
+        state,
+        client,
+        &granted.scope,
+        &granted.resources,
+        req.params,
+    )?;
     let request = Request {
         grant_id: &id,
         granted: &item.granted,
@@ -157,7 +171,7 @@ mod tests {
         let state = state().await;
         let params = Params::parse("", b"").unwrap();
         let req = TokenRequest {
-            grant_type: GrantType::AuthorizationCode,
+            grant_type: Ok(GrantType::AuthorizationCode),
             client: ClientCredentials {
                 client_id: "c".into(),
                 secret: None,

@@ -19,10 +19,16 @@ use crate::store::Authorization;
 pub(super) async fn exchange(
     state: &State,
     req: &TokenRequest<'_>,
-    token: &str,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let (client, item) = read(state, req, token, GrantType::RefreshToken, REFRESH_INVALID).await?;
+    let (token, client, item) = read(
+        state,
+        req,
+        "refresh_token",
+        GrantType::RefreshToken,
+        REFRESH_INVALID,
+    )
+    .await?;
     let issue = Issue {
         scope: scope::narrow(req.params.get("scope"), &item.granted.scope)?,
         with_refresh: true,

@@ -8,8 +8,11 @@ use crate::params::Params;
 use crate::state::State;
 
 /// A token request whose grant type and client credentials have been read.
+/// An unknown or missing grant type is kept as its error: the client is
+/// authenticated first (RFC 6749 §5.2, `invalid_client` whatever else is
+/// wrong), so that a caller without the secret learns nothing more.
 pub struct TokenRequest<'a> {
-    pub grant_type: GrantType,
+    pub grant_type: Result<GrantType, OAuthError>,
     pub client: ClientCredentials,
     pub params: &'a Params,
 }
@@ -23,18 +26,20 @@ impl<'a> TokenRequest<'a> {
         basic: Option<(String, String)>,
     ) -> Result<Self, OAuthError> {
         if !state.config.query_params_allowed {
-            if let Some(name) = params.query_names().find(|n| *n != "partnerId") {
-                return Err(OAuthError::invalid_request(format!(
-                    "parameter '{name}' must be sent in the form body; this deployment does not accept token parameters in the query string"
-                )));
+            if params.query_names().any(|n| n != "partnerId") {
+                return Err(OAuthError::invalid_request(
+                    "token parameters must be sent in the form body: this deployment does not accept them in the query string",
+                ));
             }
         }
-        let grant_type = GrantType::parse(params.require("grant_type")?).ok_or_else(|| {
-            OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                "grant_type must be authorization_code, refresh_token, password or client_credentials",
-            )
-        })?;
+        let grant_type = params.require("grant_type").and_then(|g| {
+            GrantType::parse(g).ok_or_else(|| {
+                OAuthError::new(
+                    ErrorCode::UnsupportedGrantType,
+                    "grant_type must be authorization_code, refresh_token, password or client_credentials",
+                )
+            })
+        });
         Ok(Self {
             grant_type,
             client: client_auth::credentials(basic, params)?,
@@ -59,10 +64,16 @@ mod tests {
     async fn an_unknown_grant_type_is_unsupported_grant_type() {
         let st = state(true).await;
         let p = Params::parse("", b"grant_type=urn:x&client_id=c").unwrap();
-        let e = TokenRequest::parse(&st, &p, None).err().unwrap();
+        let e = TokenRequest::parse(&st, &p, None)
+            .unwrap()
+            .grant_type
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::UnsupportedGrantType);
         let p = Params::parse("", b"client_id=c").unwrap();
-        let e = TokenRequest::parse(&st, &p, None).err().unwrap();
+        let e = TokenRequest::parse(&st, &p, None)
+            .unwrap()
+            .grant_type
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest, "grant_type is required");
     }
 
