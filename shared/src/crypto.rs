@@ -53,16 +53,6 @@ pub fn sha256_b64(value: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
 }
 
-/// The consent form's CSRF token for a session: SHA-256 of the (256-bit random)
-/// session cookie under a domain-separation prefix. Bound to the session, never
-/// stored, and useless without the cookie it came from.
-pub fn csrf_token(session_cookie: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"oauth-consent-csrf\0");
-    h.update(session_cookie.as_bytes());
-    URL_SAFE_NO_PAD.encode(h.finalize())
-}
-
 /// Constant-time equality of two strings (length may leak, content does not).
 pub fn ct_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()

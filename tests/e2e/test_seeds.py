@@ -16,9 +16,10 @@ def test_seed_000_cloud_bot_authorization_code_and_refresh():
     # A numeric client id, scopes joined by '+', tokens valid a year.
     client_id = str(unique(""))
     redirect = "https://yourdomain/callback"
+    # Its token response carries `username`: a client with the legacy claims.
     secret = oauthctl("client", "create", "--name", "Cloud BOT app", "--id", client_id,
                       "--redirect-uri", redirect, "--scope", "execute refer suspend modify",
-                      "--access-ttl", "31536000")["client_secret"]
+                      "--access-ttl", "31536000", "--legacy-claims")["client_secret"]
     email = f"{unique('u')}@example.com"
     oauthctl("user", "create", "--email", email, "--password", "pw-000")
 
@@ -76,7 +77,7 @@ def test_seed_001_cobot_code_flow_password_grant_and_api_calls():
     secret = oauthctl("client", "create", "--name", "Cobot app", "--id", client_id,
                       "--redirect-uri", redirect, "--scope", "read write",
                       "--grant", "authorization_code", "--grant", "password",
-                      "--access-ttl", "0")["client_secret"]
+                      "--access-ttl", "0", "--legacy-claims")["client_secret"]
     email = f"{unique('member')}@example.com"
     oauthctl("user", "create", "--email", email, "--password", "pw-001")
 
@@ -114,8 +115,9 @@ def test_seed_001_cobot_code_flow_password_grant_and_api_calls():
 
 def test_seed_002_comm100_public_client_password_grant_with_partner_and_userinfo():
     client_id = "1d29e6d7-18cf-407d-a064-e4f8c4baefab-" + unique("")
+    # Its userinfo answers the stored claims (agentId, siteId, role): legacy claims.
     oauthctl("client", "create", "--name", "Comm100 app", "--id", client_id, "--public",
-             "--grant", "password", "--access-ttl", "43200")
+             "--grant", "password", "--access-ttl", "43200", "--legacy-claims")
     partner = unique("")
     email = f"client{unique('')}@company.com"
     oauthctl("user", "create", "--tenant", str(partner), "--email", email, "--password", "******x",
@@ -150,8 +152,11 @@ def belladati_client_and_user():
     """Seed 003's client (numeric id, its example redirect URI, 1 h tokens) and a user."""
     client_id = str(unique("82081"))
     redirect = "http://service.belladati.com/auth"
+    # Its documented redirect URI is plain http off loopback: only by the
+    # operator's explicit choice.
     secret = oauthctl("client", "create", "--name", "BellaDati", "--id", client_id,
-                      "--redirect-uri", redirect, "--access-ttl", "3600")["client_secret"]
+                      "--redirect-uri", redirect, "--access-ttl", "3600",
+                      "--allow-http-redirect")["client_secret"]
     email = f"{unique('b')}@example.com"
     oauthctl("user", "create", "--email", email, "--password", "pw-003")
     return client_id, redirect, secret, email

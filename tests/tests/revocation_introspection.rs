@@ -157,7 +157,10 @@ async fn introspection_follows_rfc7662() {
     assert_eq!(status, 200);
     assert_eq!(j["active"], true);
     assert_eq!(j["client_id"], client.client_id.as_str());
-    assert!(j.get("username").is_none(), "the email only within its scope");
+    assert!(
+        j.get("username").is_none(),
+        "the email only within its scope"
+    );
     assert_eq!(j["scope"], "read write");
     assert_eq!(j["token_type"], "Bearer");
     assert_eq!(j["iss"], "http://127.0.0.1:9000");

@@ -5,6 +5,9 @@
 //! No session exists before the sign-in, so the form's CSRF token is the HMAC
 //! of a pre-login cookie (set with the form when the browser has none) under
 //! the cookie key: a value an attacker cannot compute for a cookie they plant.
+//! The cookie itself is made by the server only (`{random}.{issued at}.{MAC}`,
+//! for an hour): one the server did not make, or an old one, is replaced, so
+//! a planted cookie prepares no login CSRF even on a plain-http deployment.
 
 use super::lockout::{self, Attempter};
 use super::password::{self, PasswordCheck};
@@ -22,14 +25,29 @@ pub struct Prepared {
     pub set_cookie: Option<String>,
 }
 
-/// The CSRF token for the browser's pre-login cookie, making one if needed.
-pub async fn prepare(state: &State, cookie: Option<&str>) -> Result<Prepared, OAuthError> {
+/// How long a pre-login cookie lives (seconds).
+const COOKIE_TTL: i64 = 3600;
+
+/// The CSRF token for the browser's pre-login cookie, making a new cookie
+/// unless the browser holds a live one the server made.
+pub async fn prepare(
+    state: &State,
+    cookie: Option<&str>,
+    now: i64,
+) -> Result<Prepared, OAuthError> {
+    let cookie = match cookie {
+        Some(c) if ours(state, c, now).await? => Some(c.to_string()),
+        _ => None,
+    };
     let (cookie, set) = match cookie {
-        Some(c) if c.len() == 43 => (c.to_string(), None),
-        _ => {
-            let c = crypto::random_token();
+        Some(c) => (c, None),
+        None => {
+            let random = crypto::random_token();
+            let iat = now.to_string();
+            let mac = cookie_mac(state, &random, &iat).await?;
+            let c = format!("{random}.{iat}.{mac}");
             let name = state.config.cookie_name(LOGIN_CSRF_COOKIE);
-            let header = set_cookie(&name, &c, 3600, state.config.secure_cookies);
+            let header = set_cookie(&name, &c, COOKIE_TTL, state.config.secure_cookies);
             (c, Some(header))
         }
     };
@@ -37,6 +55,27 @@ pub async fn prepare(state: &State, cookie: Option<&str>) -> Result<Prepared, OA
         csrf: token(state, &cookie).await?,
         set_cookie: set,
     })
+}
+
+async fn cookie_mac(state: &State, random: &str, iat: &str) -> Result<String, OAuthError> {
+    state
+        .keys
+        .cookie_mac(&state.store, "login-csrf-cookie", &[random, iat])
+        .await
+}
+
+/// Whether a pre-login cookie is one the server made, within its hour.
+async fn ours(state: &State, cookie: &str, now: i64) -> Result<bool, OAuthError> {
+    let mut parts = cookie.split('.');
+    let (Some(random), Some(iat), Some(mac), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(false);
+    };
+    let fresh = iat
+        .parse::<i64>()
+        .is_ok_and(|t| t <= now && now - t < COOKIE_TTL);
+    Ok(fresh && random.len() == 43 && crypto::ct_eq(mac, &cookie_mac(state, random, iat).await?))
 }
 
 async fn token(state: &State, cookie: &str) -> Result<String, OAuthError> {
@@ -54,6 +93,9 @@ pub struct Submitted<'a> {
     pub password: Option<&'a str>,
     pub login_csrf_cookie: Option<&'a str>,
     pub device_cookie: Option<&'a str>,
+    /// The browser's session before this sign-in, which the new one ends
+    /// (a new sign-in never leaves an older session of the browser usable).
+    pub replacing: Option<&'a str>,
 }
 
 /// What a posted login form came to.
@@ -89,7 +131,9 @@ fn refused(message: impl Into<String>, status: u16, label: &'static str) -> Outc
 /// Checks the form and signs the person in.
 pub async fn submit(state: &State, form: Submitted<'_>, now: i64) -> Result<Outcome, OAuthError> {
     let csrf_ok = match (form.csrf, form.login_csrf_cookie) {
-        (Some(sent), Some(cookie)) => crypto::ct_eq(sent, &token(state, cookie).await?),
+        (Some(sent), Some(cookie)) => {
+            ours(state, cookie, now).await? && crypto::ct_eq(sent, &token(state, cookie).await?)
+        }
         _ => false,
     };
     if !csrf_ok {
@@ -125,9 +169,19 @@ pub async fn submit(state: &State, form: Submitted<'_>, now: i64) -> Result<Outc
         Some(_) => None,
         None => Some(lockout::device_cookie(state, form.tenant, email).await?),
     };
-    let (saved, released) = tokio::join!(session::save(state, &stored), attempt.release(state));
+    let (saved, released, ended) = tokio::join!(
+        session::save(state, &stored),
+        attempt.release(state),
+        async {
+            match form.replacing {
+                Some(old) => session::end(state, old).await,
+                None => Ok(()),
+            }
+        }
+    );
     saved?;
     released?;
+    ended?;
     let (config, secure) = (&state.config, state.config.secure_cookies);
     let mut set_cookies = vec![
         session::cookie_header(state, Some(&cookie)),

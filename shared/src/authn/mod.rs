@@ -126,13 +126,18 @@ impl ReturnTo {
     }
 
     /// The URL to redirect to after the sign-in. For an authorization
-    /// request, the sign-in was made for this request, so its demand for one
-    /// (`prompt=login`, `select_account`) is dropped.
+    /// request, the sign-in was made for this request, so its demands for one
+    /// are met and dropped: `prompt=login` (and `select_account`), and
+    /// `max_age` (OpenID Connect Core §3.1.2.1: `max_age=0` is `prompt=login`;
+    /// the ID token still carries `auth_time`).
     pub fn url(&self) -> String {
         match self {
             Self::Page(path) => path.clone(),
             Self::AuthorizationRequest { path, fields } => {
                 let fields = fields.iter().filter_map(|(k, v)| {
+                    if k == "max_age" {
+                        return None;
+                    }
                     if k != "prompt" {
                         return Some((k.as_str(), v.clone()));
                     }
@@ -221,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn after_signing_in_for_a_request_only_its_prompt_to_sign_in_is_dropped() {
+    fn f4_after_signing_in_for_a_request_its_demands_for_a_sign_in_are_dropped() {
         let fields = [
             ("response_type", "code"),
             ("state", "a b"),
@@ -236,7 +241,7 @@ mod tests {
         };
         assert_eq!(
             r.url(),
-            "/oauth/authorize?response_type=code&state=a+b&prompt=consent&max_age=0"
+            "/oauth/authorize?response_type=code&state=a+b&prompt=consent"
         );
     }
 }

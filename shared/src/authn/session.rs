@@ -4,7 +4,7 @@
 
 use super::Authenticated;
 use crate::crypto;
-use crate::error::StoreError;
+use crate::error::{OAuthError, StoreError};
 use crate::http_util::set_cookie;
 use crate::state::State;
 use crate::store::{self, Session};
@@ -31,16 +31,39 @@ impl BrowserSession {
         Authenticated::of_session(&self.session)
     }
 
-    /// The token of a form bound to this session: SHA-256 of the cookie
-    /// under a domain-separation prefix ([`crypto::csrf_token`]), useless
-    /// without the cookie it came from.
-    pub fn form_token(&self) -> String {
-        crypto::csrf_token(&self.cookie)
+    /// The token of a form bound to this session and to what it decides:
+    /// the HMAC, under the cookie key, of the session's cookie, the form's
+    /// `purpose` and `decides` (for consent: the client, the redirect URI and
+    /// the scopes). A token from one form is worth nothing in another, or
+    /// for another client or scope, or without the cookie.
+    pub async fn form_token(
+        &self,
+        state: &State,
+        purpose: &str,
+        decides: &[&str],
+    ) -> Result<String, OAuthError> {
+        let mut parts = vec![self.cookie.as_str()];
+        parts.extend_from_slice(decides);
+        state
+            .keys
+            .cookie_mac(&state.store, &format!("form:{purpose}"), &parts)
+            .await
     }
 
-    /// Whether a posted form's token is this session's.
-    pub fn verifies(&self, sent: Option<&str>) -> bool {
-        sent.is_some_and(|t| crypto::ct_eq(t, &self.form_token()))
+    /// Whether a posted form's token is this session's, for this purpose and
+    /// what it decides.
+    pub async fn verifies(
+        &self,
+        state: &State,
+        purpose: &str,
+        decides: &[&str],
+        sent: Option<&str>,
+    ) -> Result<bool, OAuthError> {
+        let Some(sent) = sent else {
+            return Ok(false);
+        };
+        let expected = self.form_token(state, purpose, decides).await?;
+        Ok(crypto::ct_eq(sent, &expected))
     }
 
     /// The cookie value (to end the session).

@@ -112,22 +112,44 @@ pub(super) async fn run(
     } else {
         None
     };
+    // What the request asks of the sign-in holds for the page and for the
+    // consent form posted from it alike.
+    let fresh = Freshness {
+        tenant: &req.tenant,
+        sign_in_again: req.prompt.login,
+        max_age: req.max_age,
+        hinted_sub: hinted_sub.as_deref(),
+    };
+    let session = session.filter(|s| fresh.satisfied_by(&s.session, now));
     match action {
         Some("login") => sign_in(state, req, params, input, now).await,
         Some("allow") => decide(state, req, params, session, input, true, now).await,
         Some("deny") => decide(state, req, params, session, input, false, now).await,
         Some(_) => Ok(error_page(400, "Invalid request", "Unknown form action.")),
-        None => {
-            let fresh = Freshness {
-                tenant: &req.tenant,
-                sign_in_again: req.prompt.login,
-                max_age: req.max_age,
-                hinted_sub: hinted_sub.as_deref(),
-            };
-            let session = session.filter(|s| fresh.satisfied_by(&s.session, now));
-            show(state, req, session, input, now).await
-        }
+        None => show(state, req, session, input, now).await,
     }
+}
+
+/// What a consent form's token is bound to: the client, where the answer goes
+/// and the scopes asked (F10: a token is worth nothing for anything else).
+const CONSENT_FORM: &str = "consent";
+
+fn consent_decides(req: &AuthRequest) -> [String; 3] {
+    [
+        req.client.client_id.clone(),
+        req.redirect_uri.clone(),
+        req.scopes.join(" "),
+    ]
+}
+
+async fn consent_token(
+    state: &State,
+    req: &AuthRequest,
+    session: &BrowserSession,
+) -> Result<String, OAuthError> {
+    let d = consent_decides(req);
+    let decides: Vec<&str> = d.iter().map(String::as_str).collect();
+    session.form_token(state, CONSENT_FORM, &decides).await
 }
 
 /// No form submitted: the login page, the consent page, or straight to the
@@ -146,9 +168,12 @@ async fn show(
                 .reply
                 .error(ErrorCode::LoginRequired, "the user is not signed in")),
             _ => {
-                let email = req.login_hint.clone();
+                let shown = Shown {
+                    email: req.login_hint.clone(),
+                    ..Shown::default()
+                };
                 let csrf_cookie = input.login_csrf_cookie.as_deref();
-                login_page(state, req, &input.path, csrf_cookie, None, email, 200).await
+                login_page(state, req, input, csrf_cookie, shown, now).await
             }
         };
     };
@@ -165,40 +190,61 @@ async fn show(
         Next::ConsentRequired => Ok(req
             .reply
             .error(ErrorCode::ConsentRequired, "the user has not consented")),
-        _ => Ok(consent_page(req, &session)),
+        _ => consent_page(state, req, &session).await,
     }
 }
 
-fn consent_page(req: AuthRequest, session: &BrowserSession) -> Answer {
+async fn consent_page(
+    state: &State,
+    req: AuthRequest,
+    session: &BrowserSession,
+) -> Result<Answer, OAuthError> {
     let page = Page::Consent {
-        csrf: session.form_token(),
+        csrf: consent_token(state, &req, session).await?,
         email: session.session.email.clone(),
         scopes: req.scopes.clone(),
         fields: req.fields.clone(),
         answer_to: Some(req.redirect_uri.clone()),
         client: Box::new(req.client),
     };
-    Answer::page(page, "consent_page")
+    Ok(Answer::page(page, "consent_page"))
 }
 
-/// The login page of this request.
-async fn login_page(
-    state: &State,
-    req: AuthRequest,
-    path: &str,
-    csrf_cookie: Option<&str>,
+/// What a login page shows besides the form.
+struct Shown {
     error: Option<String>,
     email: Option<String>,
     status: u16,
+}
+
+impl Default for Shown {
+    fn default() -> Self {
+        Self {
+            error: None,
+            email: None,
+            status: 200,
+        }
+    }
+}
+
+/// The login page of this request (with a new pre-login cookie unless
+/// `csrf_cookie` is a live one).
+async fn login_page(
+    state: &State,
+    req: AuthRequest,
+    input: &Input,
+    csrf_cookie: Option<&str>,
+    shown: Shown,
+    now: i64,
 ) -> Result<Answer, OAuthError> {
-    let prepared = login_form::prepare(state, csrf_cookie).await?;
+    let prepared = login_form::prepare(state, csrf_cookie, now).await?;
     let page = Page::Login {
         app: Some(req.client.name.clone()),
-        return_to: return_to(&req, path),
+        return_to: return_to(&req, &input.path),
         csrf: prepared.csrf,
-        error,
-        email,
-        status,
+        error: shown.error,
+        email: shown.email,
+        status: shown.status,
     };
     let mut a = Answer::page(page, "login_page");
     a.set_cookies = prepared.set_cookie.into_iter().collect();
@@ -221,6 +267,7 @@ async fn sign_in(
         password: params.get("password"),
         login_csrf_cookie: input.login_csrf_cookie.as_deref(),
         device_cookie: input.device_cookie.as_deref(),
+        replacing: input.session_cookie.as_deref(),
     };
     match login_form::submit(state, form, now).await? {
         Outcome::SignedIn { set_cookies, .. } => {
@@ -230,20 +277,16 @@ async fn sign_in(
             Ok(a)
         }
         Outcome::Refused(r) => {
-            let email = params.get("email").map(str::to_string);
+            let shown = Shown {
+                error: Some(r.message),
+                email: params.get("email").map(str::to_string),
+                status: r.status,
+            };
             let cookie = input
                 .login_csrf_cookie
                 .as_deref()
                 .filter(|_| !r.new_csrf_cookie);
-            let page = login_page(
-                state,
-                req,
-                &input.path,
-                cookie,
-                Some(r.message),
-                email,
-                r.status,
-            );
+            let page = login_page(state, req, input, cookie, shown, now);
             Ok(page.await?.labelled(r.label))
         }
     }
@@ -260,19 +303,15 @@ async fn decide(
     now: i64,
 ) -> Result<Answer, OAuthError> {
     let Some(session) = session else {
-        let message = "Your session has ended. Please sign in again.";
-        return login_page(
-            state,
-            req,
-            &input.path,
-            None,
-            Some(message.into()),
-            None,
-            200,
-        )
-        .await;
+        let shown = Shown {
+            error: Some("Your session has ended. Please sign in again.".into()),
+            ..Shown::default()
+        };
+        return login_page(state, req, input, None, shown, now).await;
     };
-    if !session.verifies(params.get("csrf")) {
+    let sent = params.get("csrf");
+    let expected = consent_token(state, &req, &session).await?;
+    if !sent.is_some_and(|t| crate::crypto::ct_eq(t, &expected)) {
         let a = error_page(
             403,
             "Request not verified",

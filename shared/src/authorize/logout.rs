@@ -23,6 +23,9 @@ const LOGOUT_PARAMS: &[&str] = &[
     "state",
 ];
 
+/// The purpose the confirmation form's token is bound to.
+const LOGOUT_FORM: &str = "logout";
+
 pub struct LogoutInput {
     pub is_post: bool,
     pub params: Result<Params, OAuthError>,
@@ -114,16 +117,24 @@ async fn run(
                 .as_deref()
                 .is_none_or(|sid| sid == session.session.sid)
     });
+    // The confirmation form's token is bound to the session, to logout and
+    // to where the browser goes after it (F10).
+    let decides = [
+        client_id.unwrap_or(""),
+        params.get("post_logout_redirect_uri").unwrap_or(""),
+    ];
     let confirmed = input.is_post
         && params.get("action") == Some("logout")
-        && session.verifies(params.get("csrf"));
+        && session
+            .verifies(state, LOGOUT_FORM, &decides, params.get("csrf"))
+            .await?;
     if !(hinted || confirmed) {
         let fields = LOGOUT_PARAMS
             .iter()
             .filter_map(|k| params.get(k).map(|v| (k.to_string(), v.to_string())))
             .collect();
         let page = Page::LogoutConfirm {
-            csrf: session.form_token(),
+            csrf: session.form_token(state, LOGOUT_FORM, &decides).await?,
             fields,
             client_name: client.map(|c| c.name),
         };
