@@ -46,6 +46,9 @@ pub struct Config {
     /// Signing-key rotation (`KEY_ROTATION_DAYS`, default 90;
     /// `KEY_PUBLICATION_WINDOW` seconds, default 3 hours, at least 2).
     pub key_policy: crate::keys::Policy,
+    /// Extra root certificates (a PEM bundle) for the server's own outbound
+    /// requests, e.g. behind a private CA (`OUTBOUND_CA_FILE`).
+    pub outbound_ca_file: Option<String>,
     /// Human descriptions of scopes for the consent page (`SCOPE_DESCRIPTIONS`, a
     /// JSON object such as `{"refer":"Read your bots"}`); unknown scopes show their name.
     pub scope_descriptions: std::collections::BTreeMap<String, String>,
@@ -122,6 +125,9 @@ impl Config {
             }
         }
         config.kms_key_id = env::var("KMS_KEY_ID").ok().filter(|k| !k.trim().is_empty());
+        config.outbound_ca_file = env::var("OUTBOUND_CA_FILE")
+            .ok()
+            .filter(|f| !f.trim().is_empty());
         config.key_policy.rotation = rotation;
         config.key_policy.window = window;
         Ok(config)
@@ -152,6 +158,7 @@ impl Config {
             query_params_allowed: false,
             secure_cookies,
             scope_descriptions: Default::default(),
+            outbound_ca_file: None,
         }
     }
 
@@ -222,7 +229,8 @@ impl Config {
     }
 }
 
-fn is_loopback_http(issuer: &str) -> bool {
+/// Whether an issuer is plain http on a loopback host (local development).
+pub fn is_loopback_http(issuer: &str) -> bool {
     match url::Url::parse(issuer) {
         Ok(u) if u.scheme() == "http" => matches!(
             u.host_str(),

@@ -21,9 +21,13 @@ pub mod introspection;
 pub mod jose;
 pub mod keys;
 pub mod oidc;
+#[cfg(feature = "outbound")]
+pub mod outbound;
 pub mod params;
 pub mod per_token;
 pub mod pkce;
+#[cfg(all(feature = "signing", feature = "outbound"))]
+pub mod provision;
 pub mod redirect_uri;
 pub mod resource;
 pub mod revocation;

@@ -14,6 +14,9 @@ pub struct State {
     pub clock: Clock,
     /// The signing keys this environment knows (and the signer where it signs).
     pub keys: Arc<Keys>,
+    /// The outbound HTTP client, built on first use (most requests make none).
+    #[cfg(feature = "outbound")]
+    pub outbound: Arc<std::sync::OnceLock<Result<crate::outbound::Outbound, String>>>,
 }
 
 impl State {
@@ -23,7 +26,31 @@ impl State {
             store,
             clock: Clock::system(),
             keys: Arc::default(),
+            #[cfg(feature = "outbound")]
+            outbound: Arc::default(),
         }
+    }
+
+    /// The outbound HTTP client (built once per environment, on first use).
+    #[cfg(feature = "outbound")]
+    pub fn outbound(&self) -> Result<&crate::outbound::Outbound, crate::OAuthError> {
+        let built = self.outbound.get_or_init(|| {
+            crate::outbound::Outbound::new(
+                &self.config.issuer,
+                self.config.outbound_ca_file.as_deref(),
+                None,
+            )
+        });
+        built.as_ref().map_err(|e| {
+            crate::OAuthError::server_error().with_cause(format!("outbound client: {e}"))
+        })
+    }
+
+    /// The same state with this outbound client (tests: a stub resolver).
+    #[cfg(feature = "outbound")]
+    pub fn with_outbound(mut self, outbound: crate::outbound::Outbound) -> Self {
+        self.outbound = Arc::new(std::sync::OnceLock::from(Ok(outbound)));
+        self
     }
 
     /// The same state with a KMS client: the cookie key, and signing where the

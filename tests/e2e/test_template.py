@@ -80,30 +80,74 @@ def statements(function):
 
 
 def leading_keys(function):
-    """The key prefixes a function's table statements allow, by action."""
+    """The key prefixes a function's table statements allow, by action; every
+    statement names one action (IAM per action and prefix)."""
     allowed = {}
     for s in statements(function):
-        if not any(a.startswith("dynamodb:") for a in s["Action"]) or "index" in str(s["Resource"]):
+        actions = s["Action"]
+        if not any(a.startswith("dynamodb:") for a in actions) or "index" in str(s["Resource"]):
             continue
+        assert len(actions) == 1 or function == "UserinfoFunction", f"{function}: one action per statement"
         keys = s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-        for a in s["Action"]:
-            allowed[a] = keys
+        for a in actions:
+            assert a not in allowed, f"{function}: {a} in two statements"
+            allowed[a] = set(keys)
     return allowed
+
+
+EXPECTED = {
+    # Reads what the pages show and check; writes sessions, consents, new
+    # authorizations, throttle counters and the cookie key.
+    "AuthorizeFunction": {
+        "dynamodb:GetItem": {"client#*", "user#*", "session#*", "consent#*", "keyset", "cookie-key"},
+        "dynamodb:PutItem": {"session#*", "grant#*", "throttle#*", "cookie-key"},
+        "dynamodb:UpdateItem": {"consent#*", "throttle#*"},
+        "dynamodb:DeleteItem": {"session#*"},
+    },
+    # Writes authorizations, throttle counters, the keyset and per-token items.
+    "TokenFunction": {
+        "dynamodb:GetItem": {"client#*", "user#*", "grant#*", "keyset", "keyset#secret", "at#*", "rt#*"},
+        "dynamodb:PutItem": {"grant#*", "throttle#*", "keyset", "keyset#secret"},
+        "dynamodb:UpdateItem": {"grant#*", "throttle#*", "code#*", "rt#*"},
+        "dynamodb:DeleteItem": {"at#*"},
+        "dynamodb:BatchWriteItem": {"code#*", "at#*", "rt#*"},
+    },
+    "UserinfoFunction": {"dynamodb:GetItem": {"grant#*", "keyset", "at#*"}},
+}
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+
+
+def test_f3_each_function_has_each_action_only_on_the_prefixes_it_uses():
+    for function, expected in EXPECTED.items():
+        assert leading_keys(function) == expected, function
+
+
+def test_f3_no_function_writes_a_client_or_a_user_and_only_token_writes_the_keyset():
+    for function in EXPECTED:
+        for action, keys in leading_keys(function).items():
+            assert "*" not in keys, f"{function} {action}: every key"
+            assert all(k.endswith("#*") or "*" not in k for k in keys)
+            if action in WRITES:
+                assert not keys & {"client#*", "user#*"}, f"{function} {action} writes clients or users"
+                if function != "TokenFunction":
+                    assert not keys & {"keyset", "keyset#secret"}, f"{function} writes the keyset"
+            if function != "TokenFunction":
+                assert "keyset#secret" not in keys, f"{function} reads private keys"
 
 
 def test_finding_13_each_function_reaches_only_the_items_it_needs():
     """Least privilege inside the table (dynamodb:LeadingKeys): userinfo cannot
     read a password hash, a client secret or a signing key's private half; only
-    the token function can read the private halves."""
+    the token function can read the private halves; KMS by purpose."""
     userinfo = leading_keys("UserinfoFunction")
-    assert set(userinfo) == {"dynamodb:GetItem"}
-    assert set(userinfo["dynamodb:GetItem"]) == {"grant#*", "keyset", "at#*"}
-    for function in ["AuthorizeFunction", "TokenFunction", "UserinfoFunction"]:
-        for action, keys in leading_keys(function).items():
-            assert "*" not in keys, f"{function} {action}: every key"
-            assert all(k.endswith("#*") or "*" not in k for k in keys)
-            if function != "TokenFunction":
-                assert "keyset#secret" not in keys, f"{function} reads private keys"
+    assert userinfo == {"dynamodb:GetItem": {"grant#*", "keyset", "at#*"}}
     kms = [s for f in ["AuthorizeFunction", "UserinfoFunction"] for s in statements(f)
            if any(a.startswith("kms:") for a in s["Action"])]
     assert all(s["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"] == "oauth-cookie-key" for s in kms)
+
+
+def test_f15_the_first_signing_key_is_made_at_deploy_time_by_the_token_function():
+    t = yaml.load((ROOT / "infra/template.yaml").read_text(), Loader=CfnLoader)
+    keys = t["Resources"]["SigningKeys"]
+    assert keys["Type"] == "Custom::SigningKeys"
+    assert keys["Properties"]["ServiceToken"] == "TokenFunction.Arn"

@@ -83,6 +83,14 @@ impl Env {
 
     /// A confidential client with the code and refresh grants; returns (client, secret).
     pub async fn client(&self, tweak: impl FnOnce(&mut NewClient)) -> (Client, Option<String>) {
+        self.client_result(tweak).await.expect("create client")
+    }
+
+    /// Like [`Env::client`], the registration's outcome as it is.
+    pub async fn client_result(
+        &self,
+        tweak: impl FnOnce(&mut NewClient),
+    ) -> Result<(Client, Option<String>), admin::AdminError> {
         let mut new = NewClient {
             name: "Test App".into(),
             redirect_uris: vec![REDIRECT.into()],
@@ -90,9 +98,7 @@ impl Env {
             ..Default::default()
         };
         tweak(&mut new);
-        admin::create_client(&self.state.store, new, self.now())
-            .await
-            .expect("create client")
+        admin::create_client(&self.state.store, new, self.now()).await
     }
 
     pub async fn user(
@@ -270,6 +276,16 @@ impl Browser {
         if let Some(v) = other.cookies.get(name) {
             self.cookies.insert(name.to_string(), v.clone());
         }
+    }
+
+    /// A cookie this browser holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.get(name).cloned()
+    }
+
+    /// Sets a cookie by hand (one planted by someone else, or copied back).
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_string(), value.to_string());
     }
 
     /// The `Cookie` header this browser sends.

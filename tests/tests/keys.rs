@@ -205,3 +205,109 @@ async fn an_emergency_retirement_refuses_the_keys_tokens_at_once_and_a_new_key_s
         "no key, no verification"
     );
 }
+
+/// Serves one HTTP request on loopback and hands back its method and body.
+async fn capture_one() -> (String, tokio::task::JoinHandle<(String, String)>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/presigned?sig=x", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = s.read(&mut chunk).await.unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).to_string();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let len = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if body.len() >= len {
+                    s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                        .await
+                        .unwrap();
+                    let method = head.split(' ').next().unwrap().to_string();
+                    return (method, body.to_string());
+                }
+            }
+            if n == 0 {
+                panic!("connection closed early");
+            }
+        }
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn f15_a_fresh_deployment_publishes_its_first_key_before_any_token() {
+    let env = env().await;
+    assert!(jwks(&env).await.is_empty(), "a fresh table has no key yet");
+    // The template's custom resource: CloudFormation's Create request to the
+    // token function, answered at the presigned URL.
+    let (url, answer) = capture_one().await;
+    let event = serde_json::json!({
+        "RequestType": "Create",
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/oauth/1",
+        "RequestId": "req-1",
+        "LogicalResourceId": "SigningKeys",
+        "ResourceType": "Custom::SigningKeys",
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:token",
+        "ResourceProperties": {}
+    });
+    let ctx = lambda_http::lambda_runtime::Context::default();
+    token::event(
+        &env.state,
+        lambda_http::lambda_runtime::LambdaEvent::new(event, ctx),
+    )
+    .await
+    .expect("handled");
+    let (method, body) = answer.await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (method.as_str(), body["Status"].as_str()),
+        ("PUT", Some("SUCCESS")),
+        "{body}"
+    );
+    assert_eq!(body["RequestId"], "req-1");
+    let keys = jwks(&env).await;
+    assert_eq!(keys.len(), 1, "published before any token");
+    assert_eq!(body["Data"]["Kid"], keys[0].kid.as_str());
+    // The first token is signed by that key; an Update changes nothing.
+    let (url, answer) = capture_one().await;
+    let event = serde_json::json!({
+        "RequestType": "Update", "ResponseURL": url, "StackId": "s", "RequestId": "req-2",
+        "LogicalResourceId": "SigningKeys"
+    });
+    token::event(
+        &env.state,
+        lambda_http::lambda_runtime::LambdaEvent::new(event, Default::default()),
+    )
+    .await
+    .unwrap();
+    assert!(answer.await.unwrap().1.contains(&keys[0].kid));
+    assert_eq!(jwks(&env).await.len(), 1);
+    // HTTP events still reach the endpoints through the same entry point.
+    let http = serde_json::json!({
+        "version": "2.0", "routeKey": "POST /oauth/token", "rawPath": "/oauth/token",
+        "rawQueryString": "", "headers": {"content-type": "application/x-www-form-urlencoded"},
+        "body": "grant_type=client_credentials", "isBase64Encoded": false,
+        "requestContext": {"http": {"method": "POST", "path": "/oauth/token", "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1", "userAgent": "t"}, "requestId": "r", "routeKey": "POST /oauth/token",
+            "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d", "stage": "$default",
+            "time": "t", "timeEpoch": 0}
+    });
+    let out = token::event(
+        &env.state,
+        lambda_http::lambda_runtime::LambdaEvent::new(http, Default::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["statusCode"], 401, "{out}");
+}

@@ -570,3 +570,677 @@ async fn finding_14_unknown_users_cost_the_same_check_from_the_first_attempt() {
     }
     println!("unknown-user attempts, ms: {took:?} (the first computes nothing extra: the dummy hash is a constant)");
 }
+
+// The second review and a black-box probe of the running stack (issue
+// "Security: the second review's findings"): one test per finding, F1–F19,
+// each named after what it protects. F9, F13 and parts of F2 and F7 have
+// their tests beside their rules too (redirect_uri.rs, authn/lockout.rs,
+// resource.rs, http_util.rs); F3 and F15's template half in
+// tests/e2e/test_template.py.
+
+const API_A: &str = "https://api-a.example";
+const API_B: &str = "https://api-b.example";
+
+/// A JWT from a whole code flow for a client with the given settings.
+async fn jwt_tokens(
+    env: &Env,
+    tweak: impl FnOnce(&mut shared::admin::NewClient),
+    extra: &[(&str, &str)],
+) -> (String, String, serde_json::Value) {
+    let (client, secret) = env
+        .client(|c| {
+            c.access_token_format = shared::store::AccessTokenFormat::Jwt;
+            tweak(c);
+        })
+        .await;
+    let secret = secret.unwrap();
+    let code = signed_in_code(env, &client.client_id, extra).await;
+    let (status, t, _) = env.redeem(&client.client_id, &secret, &code).await;
+    assert_eq!(status, 200, "{t}");
+    (client.client_id, secret, t)
+}
+
+async fn introspect(env: &Env, id: &str, secret: &str, token: &str) -> serde_json::Value {
+    let (status, j) = token_post(
+        env,
+        "/oauth/introspect",
+        &[
+            ("token", token),
+            ("client_id", id),
+            ("client_secret", secret),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{j}");
+    j
+}
+
+#[tokio::test]
+async fn f1_a_jwt_access_tokens_jti_is_no_credential_anywhere() {
+    let env = env().await;
+    let (id, secret, t) = jwt_tokens(&env, |_| {}, &[]).await;
+    let jwt = t["access_token"].as_str().unwrap();
+    let jti = verified_claims(&env, jwt, "at+jwt").await["jti"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(userinfo_status(&env, jwt).await, 200);
+    assert_eq!(
+        userinfo_status(&env, &jti).await,
+        401,
+        "the jti at userinfo"
+    );
+    assert_eq!(introspect(&env, &id, &secret, &jti).await["active"], false);
+    // Any part of the JWT is nothing either.
+    for part in jwt.split('.') {
+        assert_eq!(userinfo_status(&env, part).await, 401);
+    }
+    // Revoking by the jti revokes nothing; by the whole JWT, the token.
+    let revoke = |token: String| {
+        let (env, id, secret) = (&env, id.clone(), secret.clone());
+        async move {
+            token_post(
+                env,
+                "/oauth/revoke",
+                &[
+                    ("token", &token),
+                    ("client_id", &id),
+                    ("client_secret", &secret),
+                ],
+            )
+            .await
+            .0
+        }
+    };
+    assert_eq!(revoke(jti.clone()).await, 200);
+    assert_eq!(introspect(&env, &id, &secret, jwt).await["active"], true);
+    assert_eq!(revoke(jwt.to_string()).await, 200);
+    assert_eq!(introspect(&env, &id, &secret, jwt).await["active"], false);
+    assert_eq!(userinfo_status(&env, jwt).await, 401);
+}
+
+#[tokio::test]
+async fn f2_an_access_token_keeps_the_audience_it_was_issued_for_and_userinfo_needs_the_issuer() {
+    let env = env().await;
+    // Opaque, narrowed to A at the token endpoint: introspection says A only.
+    let (client, secret) = env
+        .client(|c| c.resources = vec![API_A.into(), API_B.into()])
+        .await;
+    let secret = secret.unwrap();
+    let code = signed_in_code(
+        &env,
+        &client.client_id,
+        &[("resource", API_A), ("resource", API_B)],
+    )
+    .await;
+    let (status, t, _) = env
+        .token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client.client_id),
+            ("client_secret", &secret),
+            ("resource", API_A),
+        ])
+        .await;
+    assert_eq!(status, 200, "{t}");
+    let at = t["access_token"].as_str().unwrap();
+    let info = introspect(&env, &client.client_id, &secret, at).await;
+    assert_eq!(info["aud"], API_A, "not every resource of the grant");
+    assert_eq!(
+        userinfo_status(&env, at).await,
+        401,
+        "a token for API A alone"
+    );
+    let resp = env
+        .userinfo(get(
+            "/oauth/userinfo",
+            &[("authorization", &format!("Bearer {at}"))],
+        ))
+        .await;
+    assert!(header_str(&resp, "www-authenticate")
+        .unwrap()
+        .contains("error=\"invalid_token\""));
+
+    // A JWT for an API alone is refused at userinfo; with openid it carries
+    // the issuer beside the API and is accepted.
+    let env = oauth_tests::env().await;
+    let (_, _, t) = jwt_tokens(
+        &env,
+        |c| c.resources = vec![API_A.into()],
+        &[("resource", API_A)],
+    )
+    .await;
+    let jwt = t["access_token"].as_str().unwrap();
+    assert_eq!(verified_claims(&env, jwt, "at+jwt").await["aud"], API_A);
+    assert_eq!(userinfo_status(&env, jwt).await, 401);
+    let env = oauth_tests::env().await;
+    let (_, _, t) = jwt_tokens(
+        &env,
+        |c| c.resources = vec![API_A.into()],
+        &[("resource", API_A), ("scope", "openid")],
+    )
+    .await;
+    let jwt = t["access_token"].as_str().unwrap();
+    let aud = verified_claims(&env, jwt, "at+jwt").await["aud"].clone();
+    assert_eq!(aud, serde_json::json!([API_A, env.state.config.issuer]));
+    assert_eq!(userinfo_status(&env, jwt).await, 200);
+}
+
+#[tokio::test]
+async fn f4_max_age_zero_is_met_by_the_sign_in_made_for_the_request() {
+    let env = env().await;
+    let (client, _) = env.client(|_| {}).await;
+    env.user(None, EMAIL, PASSWORD, "{}").await;
+    let mut browser = Browser::default();
+    let url = authorize_url(&client.client_id, &[("max_age", "0"), ("scope", "openid")]);
+    let page = browser.get(&env, &url).await;
+    let signed = browser
+        .submit(
+            &env,
+            "/oauth/authorize",
+            &page,
+            &[
+                ("action", "login"),
+                ("email", EMAIL),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status(), 303);
+    // A person takes a moment: the redirect comes seconds after the sign-in.
+    env.advance(3);
+    let next = browser
+        .get(&env, header_str(&signed, "location").unwrap())
+        .await;
+    let body = body_text(&next);
+    assert!(
+        body.contains("value=\"allow\""),
+        "the consent page, not the login page again: {body}"
+    );
+}
+
+#[tokio::test]
+async fn f5_personal_data_only_within_the_consented_scope_unless_the_client_is_legacy() {
+    let env = env().await;
+    env.user(
+        None,
+        EMAIL,
+        PASSWORD,
+        r#"{"agentId":"a-1","siteId":10115,"role":"AGENT","name":"Ada"}"#,
+    )
+    .await;
+    let password_grant = |legacy: bool| {
+        let env = &env;
+        async move {
+            let (client, _) = env
+                .client(|c| {
+                    c.public = true;
+                    c.grants = vec!["password".into()];
+                    c.scopes = vec!["openid".into(), "profile".into()];
+                    c.legacy_claims = legacy;
+                })
+                .await;
+            let (status, t, _) = env
+                .token_form(&password_body(&client.client_id, None, EMAIL, PASSWORD))
+                .await;
+            assert_eq!(status, 200, "{t}");
+            let at = t["access_token"].as_str().unwrap().to_string();
+            let info = json_body(
+                &env.userinfo(get(
+                    "/oauth/userinfo",
+                    &[("authorization", &format!("Bearer {at}"))],
+                ))
+                .await,
+            );
+            (t, info)
+        }
+    };
+    // Comm100's own example: scope "openid profile", userinfo answering the
+    // stored claims.
+    let (t, info) = password_grant(true).await;
+    assert_eq!(t["username"], EMAIL);
+    assert_eq!(
+        (
+            info["agentId"].as_str(),
+            info["siteId"].as_i64(),
+            info["role"].as_str()
+        ),
+        (Some("a-1"), Some(10115), Some("AGENT"))
+    );
+    let (t, info) = password_grant(false).await;
+    assert!(t.get("username").is_none());
+    assert_eq!(info["name"], "Ada", "profile releases the profile claims");
+    assert!(
+        info.get("role").is_none() && info.get("email").is_none(),
+        "{info}"
+    );
+}
+
+#[tokio::test]
+async fn f6_logout_treats_a_disabled_client_as_unknown() {
+    let env = env().await;
+    let (client, _) = env
+        .client(|c| c.post_logout_redirect_uris = vec!["https://client.example/bye".into()])
+        .await;
+    shared::admin::disable_client(&env.state.store, &client.client_id)
+        .await
+        .unwrap();
+    for q in [
+        format!(
+            "client_id={}&post_logout_redirect_uri=https%3A%2F%2Fclient.example%2Fbye",
+            client.client_id
+        ),
+        format!("client_id={}", client.client_id),
+        "client_id=nobody".to_string(),
+    ] {
+        let resp = env.authorize(get(&format!("/oauth/logout?{q}"), &[])).await;
+        assert_eq!(resp.status(), 400, "{q}");
+        assert!(header_str(&resp, "location").is_none());
+    }
+}
+
+#[tokio::test]
+async fn f7_credentials_in_query_strings_are_refused_by_default() {
+    let env = env().await;
+    assert!(
+        !env.state.config.query_params_allowed,
+        "the default is deny"
+    );
+    let (client, secret) = env.client(|c| c.grants = vec!["password".into()]).await;
+    env.user(None, EMAIL, PASSWORD, "{}").await;
+    let q = form(&password_body(
+        &client.client_id,
+        secret.as_deref(),
+        EMAIL,
+        PASSWORD,
+    ));
+    let resp = env
+        .token(post_form(&format!("/oauth/token?{q}"), &[], &[]))
+        .await;
+    assert_eq!(resp.status(), 400);
+    let (_, t, _) = env
+        .token_form(&password_body(
+            &client.client_id,
+            secret.as_deref(),
+            EMAIL,
+            PASSWORD,
+        ))
+        .await;
+    let at = t["access_token"].as_str().unwrap();
+    let resp = env
+        .userinfo(get(&format!("/oauth/userinfo?access_token={at}"), &[]))
+        .await;
+    assert_eq!(resp.status(), 400);
+    assert!(!body_text(&resp).contains(at), "never echoed");
+    let by_form = env
+        .userinfo(post_form("/oauth/userinfo", &[("access_token", at)], &[]))
+        .await;
+    assert_eq!(by_form.status(), 200, "a form body is not a URL");
+}
+
+#[tokio::test]
+async fn f8_a_garbage_code_of_a_known_authorization_costs_no_signature() {
+    // This state cannot sign: anything that reached signing would be a 500.
+    let env = env_with(|mut c| {
+        c.kms_key_id = None;
+        c
+    })
+    .await;
+    let (client, secret) = env
+        .client(|c| c.access_token_format = shared::store::AccessTokenFormat::Jwt)
+        .await;
+    let secret = secret.unwrap();
+    let granted = shared::store::Granted {
+        scope: vec!["read".into()],
+        sub: Some("u".into()),
+        ..Default::default()
+    };
+    let now = env.now();
+    let code = put_code_grant(
+        &env.state.store,
+        &client.client_id,
+        granted,
+        None,
+        now + 60,
+        now,
+    )
+    .await;
+    let (id, _) = code.split_once('.').unwrap();
+    let garbage = format!("{id}.{}", shared::crypto::random_token());
+    let (status, j, _) = env.redeem(&client.client_id, &secret, &garbage).await;
+    assert_eq!(
+        (status, j["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{j}"
+    );
+    let (status, _, _) = env.redeem(&client.client_id, &secret, &code).await;
+    assert_eq!(
+        status, 500,
+        "the real code would be signed for, which this state cannot do"
+    );
+}
+
+#[tokio::test]
+async fn f9_a_loopback_redirect_uri_matches_any_port_and_bad_ones_never_register() {
+    let env = env().await;
+    let (client, _) = env
+        .client(|c| {
+            c.public = true;
+            c.redirect_uris = vec!["http://127.0.0.1/callback".into()];
+        })
+        .await;
+    let (_, challenge) = pkce();
+    let q = form(&[
+        ("response_type", "code"),
+        ("client_id", &client.client_id),
+        ("redirect_uri", "http://127.0.0.1:51234/callback"),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+    ]);
+    let page = env
+        .authorize(get(&format!("/oauth/authorize?{q}"), &[]))
+        .await;
+    assert_eq!(page.status(), 200, "{}", body_text(&page));
+    assert!(body_text(&page).contains("name=\"password\""));
+    for bad in [
+        "http://client.example/cb",
+        "https://user:pw@client.example/cb",
+        "https://*.client.example/cb",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+    ] {
+        let r = shared::admin::create_client(
+            &env.state.store,
+            shared::admin::NewClient {
+                name: "x".into(),
+                redirect_uris: vec![bad.into()],
+                ..Default::default()
+            },
+            0,
+        )
+        .await;
+        assert!(r.is_err(), "{bad} registered");
+    }
+}
+
+#[tokio::test]
+async fn f10_a_consent_forms_token_is_bound_to_what_it_decides_and_the_post_rechecks_freshness() {
+    let env = env().await;
+    let (client, _) = env.client(|_| {}).await;
+    env.user(None, EMAIL, PASSWORD, "{}").await;
+    let mut browser = Browser::default();
+    let url = authorize_url(&client.client_id, &[("scope", "read"), ("max_age", "60")]);
+    let page = browser.get(&env, &url).await;
+    let consent = browser
+        .sign_in(&env, "/oauth/authorize", &page, EMAIL, PASSWORD)
+        .await;
+    assert!(body_text(&consent).contains("value=\"allow\""));
+    // The token of a consent to `read`, posted for `read write`: refused.
+    let widened = browser
+        .submit(
+            &env,
+            "/oauth/authorize",
+            &consent,
+            &[("action", "allow"), ("scope", "read write")],
+        )
+        .await;
+    assert_eq!(widened.status(), 403);
+    // The consent page of a fresh session, posted after max_age ran out: a
+    // new sign-in, not a code.
+    let fresh = browser.get(&env, &url).await;
+    assert!(
+        body_text(&fresh).contains("value=\"allow\""),
+        "{}",
+        body_text(&fresh)
+    );
+    env.advance(61);
+    let late = browser
+        .submit(&env, "/oauth/authorize", &fresh, &[("action", "allow")])
+        .await;
+    assert_eq!(late.status(), 200);
+    assert!(
+        body_text(&late).contains("name=\"password\""),
+        "{}",
+        body_text(&late)
+    );
+    assert!(header_str(&late, "location").is_none());
+}
+
+#[tokio::test]
+async fn f11_f12_a_client_id_can_be_neither_a_users_sub_nor_a_uri() {
+    let env = env().await;
+    let (client, _) = env.client(|_| {}).await;
+    let sub = env.user(None, EMAIL, PASSWORD, "{}").await;
+    assert_ne!(
+        client.client_id.len(),
+        sub.len(),
+        "generated ids have another form"
+    );
+    for id in [
+        sub.as_str(),
+        "https://api.example",
+        "urn:x:y",
+        "http://127.0.0.1:9000",
+    ] {
+        let r = env.client_result(|c| c.id = Some(id.to_string())).await;
+        assert!(r.is_err(), "{id} accepted as a client id");
+    }
+}
+
+#[tokio::test]
+async fn f14_a_wrong_client_secret_is_invalid_client_whatever_else_is_wrong() {
+    let env = env().await;
+    let (client, _) = env
+        .client(|c| {
+            c.grants = vec![
+                "authorization_code".into(),
+                "refresh_token".into(),
+                "password".into(),
+            ]
+        })
+        .await;
+    let basic = basic_auth(&client.client_id, "wrong");
+    for body in [
+        vec![("grant_type", "refresh_token"), ("refresh_token", "x")],
+        vec![("grant_type", "refresh_token")],
+        vec![("grant_type", "authorization_code"), ("code", "garbage")],
+        vec![("grant_type", "password")],
+        vec![("grant_type", "urn:unknown")],
+        vec![],
+    ] {
+        let resp = env
+            .token(post_form(
+                "/oauth/token",
+                &body,
+                &[("authorization", &basic)],
+            ))
+            .await;
+        assert_eq!(resp.status(), 401, "{body:?}: {}", body_text(&resp));
+        assert_eq!(json_body(&resp)["error"], "invalid_client");
+    }
+    for path in ["/oauth/revoke", "/oauth/introspect"] {
+        let resp = env
+            .token(post_form(path, &[], &[("authorization", &basic)]))
+            .await;
+        assert_eq!(resp.status(), 401, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn f16_a_new_sign_in_and_a_logout_end_the_browsers_earlier_session() {
+    let env = env().await;
+    let (client, _) = env.client(|_| {}).await;
+    env.user(None, EMAIL, PASSWORD, "{}").await;
+    let mut browser = Browser::default();
+    browser
+        .authorize_code(
+            &env,
+            &authorize_url(&client.client_id, &[]),
+            EMAIL,
+            PASSWORD,
+        )
+        .await;
+    let name = env.state.config.cookie_name(shared::authn::SESSION_COOKIE);
+    let before = browser.cookie(&name).unwrap();
+    browser
+        .authorize_code(
+            &env,
+            &authorize_url(&client.client_id, &[("prompt", "login")]),
+            EMAIL,
+            PASSWORD,
+        )
+        .await;
+    let after = browser.cookie(&name).unwrap();
+    assert_ne!(before, after);
+    let mut old = Browser::default();
+    old.set_cookie(&name, &before);
+    let page = old.get(&env, &authorize_url(&client.client_id, &[])).await;
+    assert!(
+        body_text(&page).contains("name=\"password\""),
+        "the session from before the new sign-in gets no code"
+    );
+    // Logging out ends the current one.
+    let mut copy = Browser::default();
+    copy.set_cookie(&name, &after);
+    let confirm = browser.get(&env, "/oauth/logout").await;
+    let out = browser
+        .submit(&env, "/oauth/logout", &confirm, &[("action", "logout")])
+        .await;
+    assert_eq!(out.status(), 200, "{}", body_text(&out));
+    let page = copy.get(&env, &authorize_url(&client.client_id, &[])).await;
+    assert!(body_text(&page).contains("name=\"password\""));
+}
+
+#[tokio::test]
+async fn f17_an_email_or_password_in_another_unicode_form_is_the_same() {
+    let env = env().await;
+    let nfc = "ren\u{e9}@example.com";
+    let nfd = "rene\u{301}@example.com";
+    let pw_nfc = "caf\u{e9} au lait";
+    let pw_nfd = "cafe\u{301} au lait";
+    let sub = env.user(None, nfc, pw_nfc, "{}").await;
+    let (client, secret) = env.client(|c| c.grants = vec!["password".into()]).await;
+    let (status, t, _) = env
+        .token_form(&password_body(
+            &client.client_id,
+            secret.as_deref(),
+            nfd,
+            pw_nfd,
+        ))
+        .await;
+    assert_eq!(status, 200, "{t}");
+    let info = introspect(
+        &env,
+        &client.client_id,
+        secret.as_deref().unwrap(),
+        t["access_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(info["sub"], sub, "one user");
+    let again =
+        shared::admin::create_user(&env.state.store, None, &nfd.to_uppercase(), "x", None, 0).await;
+    assert!(matches!(again, Err(shared::admin::AdminError::Exists)));
+    // One lockout: failures in one form count for the other.
+    for _ in 0..5 {
+        env.token_form(&password_body(
+            &client.client_id,
+            secret.as_deref(),
+            nfd,
+            "wrong",
+        ))
+        .await;
+    }
+    let (_, j, _) = env
+        .token_form(&password_body(
+            &client.client_id,
+            secret.as_deref(),
+            nfc,
+            pw_nfc,
+        ))
+        .await;
+    assert!(
+        j["error_description"].as_str().unwrap().contains("locked"),
+        "{j}"
+    );
+}
+
+#[tokio::test]
+async fn f18_every_response_is_nosniff_with_a_csp_and_no_error_echoes_input() {
+    let env = env().await;
+    let (client, secret) = env.client(|_| {}).await;
+    let evil = "<script>alert(1)</script>";
+    let responses = vec![
+        env.token(post_form(
+            "/oauth/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client.client_id),
+                ("client_secret", secret.as_deref().unwrap()),
+                ("scope", evil),
+            ],
+            &[],
+        ))
+        .await,
+        env.token(post_form(
+            &format!("/oauth/token?{}", form(&[(evil, "1")])),
+            &[],
+            &[],
+        ))
+        .await,
+        env.userinfo(get("/oauth/userinfo", &[("authorization", "Bearer x")]))
+            .await,
+        env.userinfo(get("/.well-known/openid-configuration", &[]))
+            .await,
+        env.userinfo(get("/.well-known/jwks.json", &[])).await,
+        env.authorize(get(
+            &authorize_url(&client.client_id, &[("scope", evil)]),
+            &[],
+        ))
+        .await,
+        env.authorize(get(&authorize_url(&client.client_id, &[]), &[]))
+            .await,
+    ];
+    for r in &responses {
+        assert_eq!(header_str(r, "x-content-type-options"), Some("nosniff"));
+        let csp = header_str(r, "content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        let text = body_text(r) + header_str(r, "location").unwrap_or_default();
+        assert!(
+            !text.contains("<script>")
+                && !text.contains("alert(1)")
+                && !text.contains("alert%281%29"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn f19_a_login_csrf_cookie_the_server_did_not_make_is_replaced() {
+    let env = env().await;
+    let (client, _) = env.client(|_| {}).await;
+    let name = env
+        .state
+        .config
+        .cookie_name(shared::authn::LOGIN_CSRF_COOKIE);
+    let mut browser = Browser::default();
+    let planted = shared::crypto::random_token();
+    browser.set_cookie(&name, &planted);
+    let page = browser
+        .get(&env, &authorize_url(&client.client_id, &[]))
+        .await;
+    let issued = browser.cookie(&name).unwrap();
+    assert_ne!(issued, planted, "a fresh cookie replaces the planted one");
+    // The server's own cookie is kept while it lives, and replaced after.
+    browser
+        .get(&env, &authorize_url(&client.client_id, &[]))
+        .await;
+    assert_eq!(browser.cookie(&name).unwrap(), issued);
+    env.advance(3600);
+    browser
+        .get(&env, &authorize_url(&client.client_id, &[]))
+        .await;
+    assert_ne!(browser.cookie(&name).unwrap(), issued);
+    let _ = page;
+}

@@ -3,7 +3,9 @@
 //! `shared::token`, `shared::revocation` and `shared::introspection`.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::lambda_runtime::LambdaEvent;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Body, Request, Response, Service};
 use serde_json::{json, Value};
 use shared::client_auth;
 use shared::http_util::{
@@ -12,6 +14,24 @@ use shared::http_util::{
 use shared::telemetry::RequestLog;
 use shared::token::{self, TokenRequest};
 use shared::{introspection, revocation, OAuthError, State};
+
+/// One Lambda event: an HTTP API request (through lambda_http's own
+/// conversion), or CloudFormation's custom-resource request that prepares the
+/// deployment's first signing key ([`shared::provision`]).
+pub async fn event(state: &State, event: LambdaEvent<Value>) -> Result<Value, lambda_http::Error> {
+    let (payload, context) = (event.payload, event.context);
+    if shared::provision::is_custom_resource(&payload) {
+        let cfn: shared::provision::Event = serde_json::from_value(payload)?;
+        return Ok(shared::provision::handle(state, &cfn, state.clock.now()).await?);
+    }
+    let request: LambdaRequest = serde_json::from_value(payload)?;
+    let mut adapter =
+        lambda_http::Adapter::from(lambda_http::service_fn(|req: Request| async move {
+            Ok::<_, std::convert::Infallible>(handle(state, req).await)
+        }));
+    let response = adapter.call(LambdaEvent::new(request, context)).await?;
+    Ok(serde_json::to_value(response)?)
+}
 
 /// Handles one request.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {

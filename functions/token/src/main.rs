@@ -1,4 +1,6 @@
-use lambda_http::{run, service_fn, Error, Request};
+use lambda_http::lambda_runtime::{self, LambdaEvent};
+use lambda_http::{service_fn, Error};
+use serde_json::Value;
 
 // One thread: Lambda hands an instance one request at a time, and a second
 // worker would only add wake-ups (measured by `make bench`).
@@ -6,8 +8,10 @@ use lambda_http::{run, service_fn, Error, Request};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let state: &'static shared::State = Box::leak(Box::new(shared::State::from_env().await?));
-    run(service_fn(move |req: Request| async move {
-        Ok::<_, std::convert::Infallible>(token::handle(state, req).await)
+    // HTTP API requests, and at deploy time CloudFormation's custom-resource
+    // request for the first signing key (token::event).
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        token::event(state, event)
     }))
     .await
 }

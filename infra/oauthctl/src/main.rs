@@ -40,8 +40,9 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum TableCmd {
-    /// Create the table with TTL and its index, and the local KMS key when
-    /// KMS_KEY_ID is an alias (idempotent; for local use).
+    /// Create the table with TTL and its index, the local KMS key when
+    /// KMS_KEY_ID is an alias, and the first signing key (idempotent; for
+    /// local use: in AWS the stack does all three).
     Create,
 }
 
@@ -392,7 +393,12 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
                 ),
                 _ => None,
             };
-            json!({ "table": cli.table, "created": created, "kms_key": kms_key })
+            // The first signing key, published before any relying party looks.
+            let signing_key = match kms_key {
+                Some(_) => Some(keys::prepare(&state, now).await?["kid"].clone()),
+                None => None,
+            };
+            json!({ "table": cli.table, "created": created, "kms_key": kms_key, "signing_key": signing_key })
         }
         Cmd::Client(c) => client_cmd(&state.store, c, now).await?,
         Cmd::User(u) => user_cmd(&state.store, u, now).await?,

@@ -28,6 +28,17 @@ pub async fn list(state: &State, now: i64) -> Result<Value, AdminError> {
     Ok(json!(keys))
 }
 
+/// Prepares a deployment's keys: the first signing key exists, published and
+/// signing, before any token is asked for (`oauthctl table create`, and in
+/// AWS the template's custom resource). Idempotent: the key there is kept.
+pub async fn prepare(state: &State, now: i64) -> Result<Value, AdminError> {
+    let key = signer(state)?
+        .signing_key(&state.keys, &state.store, now)
+        .await
+        .map_err(|e| super::invalid(format!("signing key: {e:?}")))?;
+    Ok(json!({ "kid": key.kid }))
+}
+
 fn signer(state: &State) -> Result<&crate::keys::signer::Signer, AdminError> {
     state.keys.signer.as_ref().ok_or_else(|| {
         super::invalid("KMS_KEY_ID is not set: the KMS key that encrypts signing keys")

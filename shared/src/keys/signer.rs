@@ -101,8 +101,9 @@ impl Signer {
     }
 
     /// The key that signs now, creating the first one or starting a rotation
-    /// when due.
-    async fn signing_key(
+    /// when due (a deployment's preparation calls this before any token, so
+    /// that the JWKS a relying party fetches at start-up has the key).
+    pub async fn signing_key(
         &self,
         keys: &Keys,
         store: &Store,

@@ -25,12 +25,10 @@ impl<'a> TokenRequest<'a> {
         params: &'a Params,
         basic: Option<(String, String)>,
     ) -> Result<Self, OAuthError> {
-        if !state.config.query_params_allowed {
-            if params.query_names().any(|n| n != "partnerId") {
-                return Err(OAuthError::invalid_request(
-                    "token parameters must be sent in the form body: this deployment does not accept them in the query string",
-                ));
-            }
+        if !state.config.query_params_allowed && params.query_names().any(|n| n != "partnerId") {
+            return Err(OAuthError::invalid_request(
+                "token parameters must be sent in the form body: this deployment does not accept them in the query string",
+            ));
         }
         let grant_type = params.require("grant_type").and_then(|g| {
             GrantType::parse(g).ok_or_else(|| {
