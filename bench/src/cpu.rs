@@ -116,29 +116,21 @@ fn item_json<T: serde::Serialize>(field: &str, value: &T) -> String {
 /// grant (scope `read`, never used), and the code that redeems it.
 pub fn canned() -> (Canned, String) {
     let now = shared::clock::unix_now();
-    let client = store::Client {
-        pk: store::Client::key(CLIENT_ID),
-        client_id: CLIENT_ID.into(),
+    let new = shared::registration::NewClient {
         name: "Bench CPU".into(),
-        secret_hash: Some(shared::crypto::sha256_hex(SECRET)),
         redirect_uris: vec![REDIRECT.into()],
         scopes: vec!["read".into(), "write".into()],
-        default_scopes: vec![],
+        default_scopes: Some(vec![]),
         grants: ["authorization_code", "refresh_token", "client_credentials"]
             .map(String::from)
             .to_vec(),
-        access_ttl: None,
-        refresh_ttl: None,
-        max_grant_ttl: None,
-        access_token_format: store::AccessTokenFormat::Opaque,
-        post_logout_redirect_uris: vec![],
-        resources: vec![],
-        default_resource: None,
-        resource_server: false,
-        legacy_claims: false,
-        allow_http_redirect: false,
-        disabled: false,
-        created_at: now,
+        ..Default::default()
+    };
+    let registrar = shared::registration::Registrar::Operator;
+    let client = store::Client {
+        secret_hash: Some(shared::crypto::sha256_hex(SECRET)),
+        ..shared::registration::settle(new, CLIENT_ID.into(), &registrar, &[], now)
+            .expect("canned client")
     };
     let grant = Granted {
         scope: vec!["read".into()],

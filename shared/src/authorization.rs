@@ -33,6 +33,14 @@ pub fn start(s: Start) -> Authorization {
         Some(Issued { access, refresh }) => (Some(access), refresh),
         None => (None, None),
     };
+    // In the client index when a person authorized it (their apps, an app's
+    // people); a client acting for itself (client credentials) keeps its
+    // single write, and its tokens end with the client (introspection).
+    let csk = s
+        .granted
+        .sub
+        .as_deref()
+        .map(|sub| store::authorization_csk(sub, &s.id));
     let mut item = Authorization {
         pk: store::grant_key(&s.id),
         v: 1,
@@ -47,6 +55,7 @@ pub fn start(s: Start) -> Authorization {
         prev_refresh: None,
         revoked_at: None,
         expires_at: None,
+        csk,
     };
     item.expires_at = expiry(&item);
     item

@@ -68,18 +68,57 @@ impl ClientCredentials {
     }
 }
 
-/// Authenticates the client: confidential clients by secret (compared in constant
-/// time on its SHA-256), public clients by `client_id` alone.
+/// The client a request names: a registered one (an unused open
+/// registration past its TTL is none), or the one a client ID metadata
+/// document describes (`client_id` an https URL,
+/// [`crate::registration::metadata_document`]).
+pub async fn find(
+    state: &crate::State,
+    client_id: &str,
+    now: i64,
+) -> Result<Option<Client>, OAuthError> {
+    use crate::registration::metadata_document;
+    if metadata_document::is_document_url(client_id) {
+        return metadata_document::client(state, client_id, now)
+            .await
+            .map(Some);
+    }
+    Ok(state
+        .store
+        .get_client(client_id)
+        .await?
+        .filter(|c| !c.is_expired(now)))
+}
+
+/// Authenticates the client: confidential clients by secret (compared in
+/// constant time on its SHA-256; during a rotation's overlap the previous
+/// secret too), by the method it registered if it registered one; public
+/// clients by `client_id` alone.
 pub fn authenticate<'a>(
     client: Option<&'a Client>,
     creds: &ClientCredentials,
+    now: i64,
 ) -> Result<&'a Client, OAuthError> {
     let bad = || creds.error("client authentication failed");
     let client = client.filter(|c| !c.disabled).ok_or_else(bad)?;
+    let matches = |secret: &str| {
+        let hash = crypto::sha256_hex(secret);
+        client
+            .secret_hash
+            .as_deref()
+            .is_some_and(|h| crypto::ct_eq(&hash, h))
+            || client
+                .previous_secret
+                .as_ref()
+                .is_some_and(|p| p.until > now && crypto::ct_eq(&hash, &p.hash))
+    };
+    let method_ok = match client.token_endpoint_auth_method.as_deref() {
+        Some("client_secret_basic") => creds.via_basic,
+        Some("client_secret_post") => !creds.via_basic,
+        _ => true,
+    };
     match (&client.secret_hash, &creds.secret) {
-        (Some(hash), Some(secret)) if crypto::ct_eq(&crypto::sha256_hex(secret), hash) => {
-            Ok(client)
-        }
+        (Some(_), Some(secret)) if matches(secret) && method_ok => Ok(client),
         (Some(_), _) => Err(bad()),
         (None, None) => Ok(client),
         (None, Some(_)) => Err(creds.error("a public client has no secret; send client_id only")),
@@ -90,9 +129,10 @@ pub fn authenticate<'a>(
 pub async fn authenticated(
     state: &crate::State,
     creds: &ClientCredentials,
+    now: i64,
 ) -> Result<Client, OAuthError> {
-    let client = state.store.get_client(&creds.client_id).await?;
-    authenticate(client.as_ref(), creds).cloned()
+    let client = find(state, &creds.client_id, now).await?;
+    authenticate(client.as_ref(), creds, now).cloned()
 }
 
 /// `unauthorized_client` unless the client registered this grant type.
@@ -130,15 +170,15 @@ mod tests {
     #[test]
     fn confidential_client_needs_its_secret() {
         let c = client(Some("s3cret"));
-        assert!(authenticate(Some(&c), &creds(Some("s3cret"), false)).is_ok());
-        assert!(authenticate(Some(&c), &creds(Some("nope"), false)).is_err());
-        assert!(authenticate(Some(&c), &creds(None, false)).is_err());
+        assert!(authenticate(Some(&c), &creds(Some("s3cret"), false), 0).is_ok());
+        assert!(authenticate(Some(&c), &creds(Some("nope"), false), 0).is_err());
+        assert!(authenticate(Some(&c), &creds(None, false), 0).is_err());
     }
 
     #[test]
     fn failed_basic_authentication_asks_for_basic() {
         let c = client(Some("s3cret"));
-        let e = authenticate(Some(&c), &creds(Some("nope"), true)).unwrap_err();
+        let e = authenticate(Some(&c), &creds(Some("nope"), true), 0).unwrap_err();
         assert_eq!(e.status(), 401);
         assert!(e.basic_auth_attempted);
     }
@@ -146,16 +186,16 @@ mod tests {
     #[test]
     fn public_client_authenticates_by_id_alone_and_may_not_send_a_secret() {
         let c = client(None);
-        assert!(authenticate(Some(&c), &creds(None, false)).is_ok());
-        assert!(authenticate(Some(&c), &creds(Some("x"), false)).is_err());
+        assert!(authenticate(Some(&c), &creds(None, false), 0).is_ok());
+        assert!(authenticate(Some(&c), &creds(Some("x"), false), 0).is_err());
     }
 
     #[test]
     fn disabled_or_unknown_client_fails() {
         let mut c = client(Some("s"));
         c.disabled = true;
-        assert!(authenticate(Some(&c), &creds(Some("s"), false)).is_err());
-        assert!(authenticate(None, &creds(Some("s"), false)).is_err());
+        assert!(authenticate(Some(&c), &creds(Some("s"), false), 0).is_err());
+        assert!(authenticate(None, &creds(Some("s"), false), 0).is_err());
     }
 
     #[test]

@@ -46,12 +46,38 @@ pub struct Config {
     /// Signing-key rotation (`KEY_ROTATION_DAYS`, default 90;
     /// `KEY_PUBLICATION_WINDOW` seconds, default 3 hours, at least 2).
     pub key_policy: crate::keys::Policy,
+    /// Who may register clients at the registration endpoint (RFC 7591):
+    /// `CLIENT_REGISTRATION=off|token|open`, default off.
+    pub client_registration: RegistrationPolicy,
+    /// The scopes anyone but the operator may register (the portal, RFC
+    /// 7591), beside the registered resources' own (`REGISTRATION_SCOPES`,
+    /// space-separated; default `openid profile email offline_access`).
+    pub registration_scopes: Vec<String>,
+    /// How long an open registration lives unused (`CLIENT_IDLE_TTL`,
+    /// seconds, default 30 days): each use pushes it forward.
+    pub client_idle_ttl: i64,
+    /// Whether every signed-in person is a developer in the portal
+    /// (`PORTAL_DEVELOPERS=everyone|role`, default role: users with
+    /// `oauthctl user update --developer`).
+    pub everyone_develops: bool,
     /// Extra root certificates (a PEM bundle) for the server's own outbound
     /// requests, e.g. behind a private CA (`OUTBOUND_CA_FILE`).
     pub outbound_ca_file: Option<String>,
     /// Human descriptions of scopes for the consent page (`SCOPE_DESCRIPTIONS`, a
     /// JSON object such as `{"refer":"Read your bots"}`); unknown scopes show their name.
     pub scope_descriptions: std::collections::BTreeMap<String, String>,
+}
+
+/// Who may register clients at the registration endpoint (RFC 7591 §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationPolicy {
+    /// Nobody: the endpoint answers that registration is closed.
+    Off,
+    /// Whoever holds an initial access token (`oauthctl registration-token
+    /// create`, or the portal).
+    Token,
+    /// Anyone (what MCP clients need), fenced (`crate::registration`).
+    Open,
 }
 
 /// The longest anything signed may live (an ID token or a JWT access token):
@@ -125,6 +151,36 @@ impl Config {
             }
         }
         config.kms_key_id = env::var("KMS_KEY_ID").ok().filter(|k| !k.trim().is_empty());
+        config.client_registration = match env::var("CLIENT_REGISTRATION")
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "" | "off" => RegistrationPolicy::Off,
+            "token" => RegistrationPolicy::Token,
+            "open" => RegistrationPolicy::Open,
+            other => {
+                return Err(format!(
+                    "CLIENT_REGISTRATION must be off, token or open, got {other:?}"
+                ))
+            }
+        };
+        if let Ok(v) = env::var("REGISTRATION_SCOPES") {
+            if !v.trim().is_empty() {
+                config.registration_scopes = v.split_whitespace().map(str::to_string).collect();
+            }
+        }
+        config.client_idle_ttl = int_var("CLIENT_IDLE_TTL", 30 * 86_400)?.max(3600);
+        config.everyone_develops = match env::var("PORTAL_DEVELOPERS").unwrap_or_default().trim() {
+            "" | "role" => false,
+            "everyone" => true,
+            other => {
+                return Err(format!(
+                    "PORTAL_DEVELOPERS must be role or everyone, got {other:?}"
+                ))
+            }
+        };
         config.outbound_ca_file = env::var("OUTBOUND_CA_FILE")
             .ok()
             .filter(|f| !f.trim().is_empty());
@@ -159,6 +215,12 @@ impl Config {
             secure_cookies,
             scope_descriptions: Default::default(),
             outbound_ca_file: None,
+            client_registration: RegistrationPolicy::Off,
+            registration_scopes: ["openid", "profile", "email", "offline_access"]
+                .map(String::from)
+                .to_vec(),
+            client_idle_ttl: 30 * 86_400,
+            everyone_develops: false,
         }
     }
 

@@ -29,6 +29,7 @@ pub mod pkce;
 #[cfg(all(feature = "signing", feature = "outbound"))]
 pub mod provision;
 pub mod redirect_uri;
+pub mod registration;
 pub mod resource;
 pub mod revocation;
 pub mod scope;

@@ -7,9 +7,10 @@ use crate::crypto;
 use crate::error::OAuthError;
 use crate::store::Client;
 
-/// Whether a client must use PKCE: a public one, whose identity is not proven.
+/// Whether a client must use PKCE: a public one, whose identity is not
+/// proven, and any open registration (RFC 9700 §2.1.1 recommends it for all).
 pub fn required(client: &Client) -> bool {
-    client.is_public()
+    client.is_public() || client.require_pkce
 }
 
 /// The authorization request's challenge (RFC 7636 §4.3, §4.4.1), if any;

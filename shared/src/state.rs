@@ -14,6 +14,8 @@ pub struct State {
     pub clock: Clock,
     /// The signing keys this environment knows (and the signer where it signs).
     pub keys: Arc<Keys>,
+    /// The registered resource servers this environment knows.
+    pub resources: Arc<crate::resource::Registered>,
     /// The outbound HTTP client, built on first use (most requests make none).
     #[cfg(feature = "outbound")]
     pub outbound: Arc<std::sync::OnceLock<Result<crate::outbound::Outbound, String>>>,
@@ -26,6 +28,7 @@ impl State {
             store,
             clock: Clock::system(),
             keys: Arc::default(),
+            resources: Arc::default(),
             #[cfg(feature = "outbound")]
             outbound: Arc::default(),
         }

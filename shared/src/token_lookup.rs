@@ -45,7 +45,7 @@ pub async fn lookup(
 ) -> Result<(Client, Found), OAuthError> {
     let Some(token) = params.get("token") else {
         // Said only to the client that authenticates (RFC 6749 §5.2).
-        crate::client_auth::authenticated(state, creds).await?;
+        crate::client_auth::authenticated(state, creds, now).await?;
         return Err(OAuthError::invalid_request("missing parameter 'token'"));
     };
     let store = &state.store;
@@ -57,7 +57,7 @@ pub async fn lookup(
     let (client, found) = match id.as_deref().map(credential::shape) {
         Some(Shape::Bound { grant_id }) => {
             let (client, item) = tokio::join!(
-                store.get_client(&creds.client_id),
+                crate::client_auth::find(state, &creds.client_id, now),
                 store.get_authorization(grant_id)
             );
             // The token as presented: a JWT's `jti` alone matches nothing.
@@ -76,13 +76,16 @@ pub async fn lookup(
         Some(Shape::PerToken) => {
             let hint = params.get("token_type_hint");
             let (client, t) = tokio::join!(
-                store.get_client(&creds.client_id),
+                crate::client_auth::find(state, &creds.client_id, now),
                 per_token::lookup(state, token, hint, now)
             );
             (client, t?.map_or(Found::None, Found::PerToken))
         }
-        _ => (store.get_client(&creds.client_id).await, Found::None),
+        _ => (
+            crate::client_auth::find(state, &creds.client_id, now).await,
+            Found::None,
+        ),
     };
-    let client = authenticate(client?.as_ref(), creds)?.clone();
+    let client = authenticate(client?.as_ref(), creds, now)?.clone();
     Ok((client, found))
 }

@@ -1,10 +1,9 @@
 //! The authorization endpoint (`GET|POST /oauth/authorize` and the legacy
 //! APIs' aliases) and RP-initiated logout (`GET|POST /oauth/logout`): HTTP in,
-//! HTTP out. The rules live in `shared::authorize`; the pages in [`pages`].
+//! HTTP out. The rules live in `shared::authorize`; the pages in the `pages`
+//! crate.
 
-pub mod pages;
-
-use lambda_http::http::{header, HeaderValue, Method, StatusCode};
+use lambda_http::http::{header, HeaderValue, Method};
 use lambda_http::{Body, Request, Response};
 use shared::authn::{DEVICE_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use shared::authorize::logout::{self, LogoutInput};
@@ -87,6 +86,11 @@ async fn answer(state: &State, req: &Request) -> Answer {
                 session_cookie,
                 login_csrf_cookie: named(LOGIN_CSRF_COOKIE),
                 device_cookie: named(DEVICE_COOKIE),
+                user_agent: req
+                    .headers()
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
             };
             authorize::handle(state, input, now).await
         }
@@ -121,59 +125,25 @@ fn form_targets(page: &Page) -> Vec<String> {
     }
 }
 
-fn html(status: u16, body: String, csp: &str) -> Response<Body> {
-    let mut r = Response::new(Body::Text(body));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    r
-}
-
 fn render(state: &State, out: &Answer) -> Response<Body> {
-    let mut resp = match &out.view {
+    let cookies = &out.set_cookies;
+    match &out.view {
         View::Page(page) => {
-            let (status, body) = pages::render(page, &state.config);
-            html(status, body, &pages::csp(&form_targets(page), None))
+            let (status, body) = pages::authorize::render(page, &state.config);
+            pages::respond(
+                status,
+                body,
+                &pages::csp(&form_targets(page), None),
+                cookies,
+            )
         }
         View::FormPost { action, fields } => {
             let targets: Vec<String> = pages::csp_source(action).into_iter().collect();
             let csp = pages::csp(&targets, Some(pages::FORM_POST_SCRIPT));
-            html(200, pages::form_post(action, fields), &csp)
+            pages::respond(200, pages::form_post(action, fields), &csp, cookies)
         }
-        View::Redirect { location, status } => {
-            let mut r = Response::new(Body::Empty);
-            *r.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND);
-            if let Ok(v) = HeaderValue::from_str(location) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            shared::http_util::harden(r.headers_mut());
-            r
-        }
-    };
-    let h = resp.headers_mut();
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    for c in &out.set_cookies {
-        if let Ok(v) = HeaderValue::from_str(c) {
-            h.append(header::SET_COOKIE, v);
-        }
+        View::Redirect { location, status } => pages::redirect(location, *status, cookies),
     }
-    resp
 }
 
 #[cfg(test)]
@@ -200,24 +170,5 @@ mod tests {
         ] {
             assert_eq!(endpoint(p), None, "{p}");
         }
-    }
-
-    #[test]
-    fn the_form_post_page_allows_its_script_and_its_target_only() {
-        let csp = pages::csp(
-            &["https://rp.example".into()],
-            Some(pages::FORM_POST_SCRIPT),
-        );
-        assert!(csp.contains("script-src 'sha256-8lDeP0UDwCO6/RhblgeH/ctdBzjVpJxrXizsnIk3cEQ='"));
-        assert!(csp.contains("form-action https://rp.example;"));
-        assert!(!csp.contains("unsafe"));
-        assert_eq!(
-            pages::csp_source("com.example.app:/cb").as_deref(),
-            Some("com.example.app:")
-        );
-        assert_eq!(
-            pages::csp_source("https://rp.example:8443/cb?x").as_deref(),
-            Some("https://rp.example:8443")
-        );
     }
 }

@@ -307,6 +307,7 @@ async fn client_cmd(
                 resource_server: change.resource_server.unwrap_or(false),
                 legacy_claims: change.legacy_claims.unwrap_or(false),
                 allow_http_redirect: change.allow_http_redirect.unwrap_or(false),
+                ..NewClient::default()
             };
             let (client, secret) = admin::create_client(store, new, now).await?;
             json!({ "client_id": client.client_id, "client_secret": secret })

@@ -1,41 +1,13 @@
 //! Clients: register, change, disable or enable, delete, list, show.
 //! Disabling or deleting a client revokes every grant it holds.
 
-use super::{invalid, valid_absolute_uri, AdminError};
+use super::{invalid, AdminError};
 use crate::crypto;
-use crate::grant_type::GrantType;
-use crate::redirect_uri;
+use crate::registration::{self, Refusal, Registrar};
 use crate::store::{AccessTokenFormat, Client, Store};
 use serde_json::{json, Value};
 
-/// What `oauthctl client create` asks for.
-#[derive(Debug, Clone, Default)]
-pub struct NewClient {
-    pub id: Option<String>,
-    pub name: String,
-    pub redirect_uris: Vec<String>,
-    pub scopes: Vec<String>,
-    /// `None`: the default scope is every allowed scope.
-    pub default_scopes: Option<Vec<String>>,
-    /// Empty: `authorization_code` and `refresh_token`.
-    pub grants: Vec<String>,
-    pub public: bool,
-    pub access_ttl: Option<i64>,
-    pub refresh_ttl: Option<i64>,
-    pub max_grant_ttl: Option<i64>,
-    pub access_token_format: AccessTokenFormat,
-    pub post_logout_redirect_uris: Vec<String>,
-    /// RFC 8707 resources its tokens may be for.
-    pub resources: Vec<String>,
-    /// The audience when a request names no resource (one of `resources`).
-    pub default_resource: Option<String>,
-    /// May introspect other clients' tokens (RFC 7662 §4).
-    pub resource_server: bool,
-    /// Flat stored claims at userinfo and `username` in token responses.
-    pub legacy_claims: bool,
-    /// `http` redirect URIs off loopback (legacy clients only).
-    pub allow_http_redirect: bool,
-}
+pub use crate::registration::NewClient;
 
 /// What `oauthctl client update` changes; `None` leaves a setting as it is.
 #[derive(Debug, Clone, Default)]
@@ -57,112 +29,13 @@ pub struct ClientChange {
     pub allow_http_redirect: Option<bool>,
 }
 
-/// A client's settings, checked: what create and update write.
-fn settle(new: NewClient, id: String, now: i64) -> Result<Client, AdminError> {
-    if new.name.trim().is_empty() {
-        return Err(invalid("--name is required"));
-    }
-    let rules = redirect_uri::Rules {
-        app_type: None,
-        allow_http: new.allow_http_redirect,
-    };
-    for uri in &new.redirect_uris {
-        redirect_uri::check(uri, rules)
-            .map_err(|why| invalid(format!("redirect URI {uri:?} {why}")))?;
-    }
-    let scopes = crate::scope::parse(&new.scopes.join(" ")).map_err(|e| invalid(e.description))?;
-    let default_scopes = match new.default_scopes {
-        Some(d) => crate::scope::parse(&d.join(" ")).map_err(|e| invalid(e.description))?,
-        None => scopes.clone(),
-    };
-    if let Some(bad) = default_scopes.iter().find(|s| !scopes.contains(s)) {
-        return Err(invalid(format!(
-            "default scope {bad:?} is not among the allowed scopes"
-        )));
-    }
-    let grants = if new.grants.is_empty() {
-        vec![
-            "authorization_code".to_string(),
-            "refresh_token".to_string(),
-        ]
-    } else {
-        new.grants
-    };
-    if let Some(bad) = grants.iter().find(|g| GrantType::parse(g).is_none()) {
-        return Err(invalid(format!(
-            "unknown grant {bad:?}; use one of {}",
-            GrantType::names().join(", ")
-        )));
-    }
-    if new.public && grants.iter().any(|g| g == "client_credentials") {
-        return Err(invalid(
-            "a public client cannot have the client_credentials grant",
-        ));
-    }
-    if grants.iter().any(|g| g == "authorization_code") && new.redirect_uris.is_empty() {
-        return Err(invalid(
-            "the authorization_code grant needs at least one --redirect-uri",
-        ));
-    }
-    for uri in &new.post_logout_redirect_uris {
-        redirect_uri::check(uri, rules)
-            .map_err(|why| invalid(format!("post-logout redirect URI {uri:?} {why}")))?;
-    }
-    if let Some(bad) = new.resources.iter().find(|u| !valid_absolute_uri(u)) {
-        return Err(invalid(format!(
-            "resource {bad:?} must be an absolute URI without a fragment (RFC 8707)"
-        )));
-    }
-    if let Some(d) = &new.default_resource {
-        if !new.resources.contains(d) {
-            return Err(invalid(format!(
-                "default resource {d:?} must be one of the client's --resource values"
-            )));
-        }
-    }
-    let max = crate::config::MAX_SIGNED_TTL;
-    if new.access_token_format == AccessTokenFormat::Jwt
-        && !new.access_ttl.is_none_or(|t| (1..=max).contains(&t))
-    {
-        return Err(invalid(format!(
-            "a jwt client's access tokens must expire, within {max} seconds: an API that validates them sees a revocation only then"
-        )));
-    }
-    for ttl in [new.access_ttl, new.refresh_ttl, new.max_grant_ttl]
-        .into_iter()
-        .flatten()
-    {
-        if ttl < 0 {
-            return Err(invalid(
-                "token lifetimes are seconds >= 0 (0 = never expires)",
-            ));
-        }
-    }
-    Ok(Client {
-        pk: Client::key(&id),
-        client_id: id,
-        name: new.name.trim().to_string(),
-        secret_hash: None,
-        redirect_uris: new.redirect_uris,
-        scopes,
-        default_scopes,
-        grants,
-        access_ttl: new.access_ttl,
-        refresh_ttl: new.refresh_ttl,
-        max_grant_ttl: new.max_grant_ttl,
-        access_token_format: new.access_token_format,
-        post_logout_redirect_uris: new.post_logout_redirect_uris,
-        resources: new.resources,
-        default_resource: new.default_resource,
-        resource_server: new.resource_server,
-        legacy_claims: new.legacy_claims,
-        allow_http_redirect: new.allow_http_redirect,
-        disabled: false,
-        created_at: now,
-    })
+/// A registration's refusal, as oauthctl says it.
+fn refused(r: Refusal) -> AdminError {
+    invalid(r.description)
 }
 
-/// Registers a client; returns it and its secret (shown once, stored hashed).
+/// Registers a client (the operator's registration, [`crate::registration`]);
+/// returns it and its secret (shown once, stored hashed).
 pub async fn create_client(
     store: &Store,
     new: NewClient,
@@ -171,10 +44,18 @@ pub async fn create_client(
     // 128 random bits, base64url: never of a user's `sub` form (32 hex digits).
     let id = new.id.clone().unwrap_or_else(|| crypto::random_b64(16));
     check_client_id(&id)?;
-    let secret = (!new.public).then(crypto::random_token);
+    let public = new.public;
+    let client = registration::settle(new, id, &Registrar::Operator, &[], now).map_err(refused)?;
+    let (secret, hash) = match public {
+        true => (None, None),
+        false => {
+            let (s, h) = registration::new_secret();
+            (Some(s), Some(h))
+        }
+    };
     let client = Client {
-        secret_hash: secret.as_deref().map(crypto::sha256_hex),
-        ..settle(new, id, now)?
+        secret_hash: hash,
+        ..client
     };
     store.put_client(&client, true).await?;
     Ok((client, secret))
@@ -226,6 +107,9 @@ pub async fn update_client(
     let old = existing(store, client_id).await?;
     let new = NewClient {
         id: None,
+        token_endpoint_auth_method: old.token_endpoint_auth_method.clone(),
+        application_type: None,
+        about: old.about.clone(),
         name: change.name.unwrap_or_else(|| old.name.clone()),
         redirect_uris: change
             .redirect_uris
@@ -255,10 +139,27 @@ pub async fn update_client(
             .allow_http_redirect
             .unwrap_or(old.allow_http_redirect),
     };
+    let settled = registration::settle(
+        new,
+        old.client_id.clone(),
+        &Registrar::Operator,
+        &[],
+        old.created_at,
+    )
+    .map_err(refused)?;
+    // What the registration made and the settings do not say stays.
     let client = Client {
         secret_hash: old.secret_hash.clone(),
         disabled: old.disabled,
-        ..settle(new, old.client_id.clone(), old.created_at)?
+        registered_by: old.registered_by,
+        owner: old.owner.clone(),
+        application_type: old.application_type.clone(),
+        previous_secret: old.previous_secret.clone(),
+        registration_token_hash: old.registration_token_hash.clone(),
+        unverified: old.unverified,
+        require_pkce: old.require_pkce,
+        expires_at: old.expires_at,
+        ..settled
     };
     store.put_client(&client, false).await?;
     Ok(client)
@@ -313,7 +214,8 @@ pub fn view(c: &Client) -> Value {
         "post_logout_redirect_uris": c.post_logout_redirect_uris, "resources": c.resources,
         "default_resource": c.default_resource, "resource_server": c.resource_server,
         "legacy_claims": c.legacy_claims, "allow_http_redirect": c.allow_http_redirect,
-        "created_at": c.created_at,
+        "created_at": c.created_at, "registered_by": c.registered_by.as_str(), "owner": c.owner,
+        "unverified": c.unverified, "expires_at": c.expires_at,
     })
 }
 

@@ -96,6 +96,8 @@ pub struct Submitted<'a> {
     /// The browser's session before this sign-in, which the new one ends
     /// (a new sign-in never leaves an older session of the browser usable).
     pub replacing: Option<&'a str>,
+    /// The browser's `User-Agent`, shown with the session on the account page.
+    pub user_agent: Option<&'a str>,
 }
 
 /// What a posted login form came to.
@@ -164,7 +166,7 @@ pub async fn submit(state: &State, form: Submitted<'_>, now: i64) -> Result<Outc
         }
     };
     let person = password::authenticated(user, now);
-    let (cookie, stored) = session::new(state, &person, now);
+    let (cookie, stored) = session::new(state, &person, form.user_agent, now);
     let device_cookie = match &attempt.device {
         Some(_) => None,
         None => Some(lockout::device_cookie(state, form.tenant, email).await?),

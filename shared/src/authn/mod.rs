@@ -170,6 +170,9 @@ mod tests {
             sid: "s".into(),
             auth_time,
             amr: vec![],
+            owner: "u1".into(),
+            created_at: 0,
+            user_agent: String::new(),
             expires_at: i64::MAX,
         }
     }

@@ -88,9 +88,14 @@ pub async fn read(
     }))
 }
 
-/// A new session for a person who just signed in: the cookie to set and the
-/// item to store ([`save`]).
-pub fn new(state: &State, person: &Authenticated, now: i64) -> (String, Session) {
+/// A new session for a person who just signed in, in a browser that says it
+/// is `user_agent`: the cookie to set and the item to store ([`save`]).
+pub fn new(
+    state: &State,
+    person: &Authenticated,
+    user_agent: Option<&str>,
+    now: i64,
+) -> (String, Session) {
     let cookie = crypto::random_token();
     let session = Session {
         pk: store::session_key(&cookie),
@@ -101,6 +106,15 @@ pub fn new(state: &State, person: &Authenticated, now: i64) -> (String, Session)
         sid: crypto::random_id(),
         auth_time: person.auth_time,
         amr: person.amr.clone(),
+        owner: person.sub.clone(),
+        created_at: now,
+        // Shown to the person on the account page; bounded.
+        user_agent: user_agent
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(160)
+            .collect(),
         expires_at: now + state.config.session_ttl,
     };
     (cookie, session)

@@ -21,11 +21,13 @@ pub struct Asked<'a> {
 impl Asked<'_> {
     /// Whether the consent page must be shown although consent may be
     /// remembered: `prompt=consent`; a public client, whose identity is not
-    /// proven (RFC 8252 §8.6); or offline access, which needs consent each
-    /// time (OpenID Connect Core §11).
+    /// proven (RFC 8252 §8.6); a client the operator has not verified (an
+    /// open registration, a metadata document); or offline access, which
+    /// needs consent each time (OpenID Connect Core §11).
     pub fn page_required(&self) -> bool {
         self.prompt_consent
             || self.client.is_public()
+            || self.client.unverified
             || self.scopes.iter().any(|s| s == OFFLINE_ACCESS)
     }
 

@@ -11,10 +11,12 @@ use super::request::{check_client, check_request, AuthRequest};
 use super::{code, error_page, Answer, Input, Page};
 use crate::authn::login_form::{self, Outcome, Submitted};
 use crate::authn::{self, BrowserSession, Freshness, ReturnTo};
+use crate::client_auth;
 use crate::error::{ErrorCode, OAuthError};
 use crate::jose::issued as jwt;
 use crate::oidc::OFFLINE_ACCESS;
 use crate::params::Params;
+use crate::resource;
 use crate::state::State;
 
 /// What a request without a form comes to.
@@ -75,23 +77,39 @@ pub(super) async fn run(
     input: &Input,
     now: i64,
 ) -> Result<Answer, OAuthError> {
-    let store = &state.store;
-    // Client and session in parallel: one round trip.
-    let (client, session) = tokio::join!(
+    // The client (registered, or a metadata document's), the session and the
+    // registered resource servers a `resource` may name, in parallel: one
+    // round trip (none for the last when no resource is asked for).
+    let named = params.get_all("resource");
+    let (client, session, registered) = tokio::join!(
         async {
             match params.get("client_id") {
-                Some(id) => store.get_client(id).await,
+                Some(id) => client_auth::find(state, id, now).await,
                 None => Ok(None),
             }
         },
-        authn::session::read(state, input.session_cookie.as_deref(), now)
+        authn::session::read(state, input.session_cookie.as_deref(), now),
+        resource::registered_for(state, None, &named)
     );
-    let (client, session) = (client?, session?);
+    let client = match client {
+        Ok(c) => c,
+        // A metadata document that cannot be used: a page, never a redirect.
+        Err(e) if e.code == ErrorCode::InvalidClient => {
+            return Ok(error_page(
+                400,
+                "This application cannot sign you in",
+                e.description,
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let (session, registered) = (session?, registered?);
     let (client, redirect_uri, given) = match check_client(params, client) {
         Ok(v) => v,
         Err(answer) => return Ok(*answer),
     };
-    let req = match check_request(params, client, redirect_uri, given, &state.config.issuer) {
+    let issuer = &state.config.issuer;
+    let req = match check_request(params, client, redirect_uri, given, issuer, &registered) {
         Ok(r) => r,
         Err(answer) => return Ok(*answer),
     };
@@ -268,6 +286,7 @@ async fn sign_in(
         login_csrf_cookie: input.login_csrf_cookie.as_deref(),
         device_cookie: input.device_cookie.as_deref(),
         replacing: input.session_cookie.as_deref(),
+        user_agent: input.user_agent.as_deref(),
     };
     match login_form::submit(state, form, now).await? {
         Outcome::SignedIn { set_cookies, .. } => {

@@ -88,7 +88,11 @@ async fn run(
     };
     // A disabled client is no client: nothing of it is acted on.
     let client: Option<Client> = match client_id {
-        Some(id) => match state.store.get_client(id).await? {
+        Some(id) => match crate::client_auth::find(state, id, now)
+            .await
+            .ok()
+            .flatten()
+        {
             Some(c) if !c.disabled => Some(c),
             _ => return Ok(invalid("The application is not registered.")),
         },

@@ -163,6 +163,7 @@ pub struct Input {
     pub session_cookie: Option<String>,
     pub login_csrf_cookie: Option<String>,
     pub device_cookie: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 /// Runs the authorization endpoint.

@@ -14,7 +14,7 @@ use crate::pkce;
 use crate::redirect_uri;
 use crate::resource;
 use crate::scope;
-use crate::store::Client;
+use crate::store::{Client, Resource};
 use crate::tenant;
 
 /// Authorization parameters echoed in every form, in this order.
@@ -145,6 +145,7 @@ pub(super) fn check_request(
     redirect_uri: String,
     given: bool,
     issuer: &str,
+    registered: &[Resource],
 ) -> Result<AuthRequest, Box<Answer>> {
     let reply = ClientReply {
         redirect_uri: redirect_uri.clone(),
@@ -183,13 +184,23 @@ pub(super) fn check_request(
             "this client may not use the authorization code flow",
         ));
     }
-    let mut scopes = scope::resolve_with(
-        params.get("scope"),
-        &client.scopes,
-        &client.default_scopes,
-        &oidc::STANDARD_SCOPES,
-    )
-    .map_err(|e| fail(e.code, &e.description))?;
+    let resources = resource::at_authorization(params, &client, registered)
+        .map_err(|d| fail(ErrorCode::InvalidTarget, d))?;
+    // Any client may ask for a registered resource server's scopes with it
+    // (and gets them when it names no scope).
+    let resource_scopes = resource::scopes_of(&resources, registered);
+    let mut also: Vec<&str> = oidc::STANDARD_SCOPES.to_vec();
+    also.extend(resource_scopes.iter().map(String::as_str));
+    let mut defaults = client.default_scopes.clone();
+    defaults.extend(
+        resource_scopes
+            .iter()
+            .filter(|s| !defaults.contains(s))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let mut scopes = scope::resolve_with(params.get("scope"), &client.scopes, &defaults, &also)
+        .map_err(|e| fail(e.code, &e.description))?;
     // §11: offline access is a refresh token, which this client cannot have.
     if !client.allows_grant(GrantType::RefreshToken) {
         scopes.retain(|s| s != OFFLINE_ACCESS);
@@ -212,8 +223,6 @@ pub(super) fn check_request(
             )
         })?),
     };
-    let resources = resource::at_authorization(params, &client)
-        .map_err(|d| fail(ErrorCode::InvalidTarget, d))?;
     let id_token_claims = match params.get("claims") {
         Some(c) => oidc::parse_claims_param(c).map_err(|d| fail(ErrorCode::InvalidRequest, d))?,
         None => Vec::new(),
@@ -282,7 +291,14 @@ mod tests {
 
     /// `check_request` for `q` with the test client.
     fn check(q: &str, public: bool) -> Result<AuthRequest, Box<Answer>> {
-        check_request(&params(q), test_client(public, &[CB]), CB.into(), true, ISS)
+        check_request(
+            &params(q),
+            test_client(public, &[CB]),
+            CB.into(),
+            true,
+            ISS,
+            &[],
+        )
     }
 
     fn error_of(q: &str, public: bool) -> String {
@@ -369,7 +385,8 @@ mod tests {
     fn a_client_without_the_code_grant_is_unauthorized_client() {
         let mut c = test_client(false, &[CB]);
         c.grants = vec!["password".into()];
-        let e = check_request(&params("response_type=code"), c, CB.into(), true, ISS).unwrap_err();
+        let e =
+            check_request(&params("response_type=code"), c, CB.into(), true, ISS, &[]).unwrap_err();
         assert_eq!(sent_error(&e), "unauthorized_client");
     }
 
@@ -422,6 +439,7 @@ mod tests {
             CB.into(),
             true,
             ISS,
+            &[],
         );
         assert_eq!(ok.unwrap().resources, ["https://api.example"]);
         for r in [
@@ -435,6 +453,7 @@ mod tests {
                 CB.into(),
                 true,
                 ISS,
+                &[],
             );
             assert_eq!(sent_error(&e.unwrap_err()), "invalid_target", "{r}");
         }

@@ -34,11 +34,11 @@ async fn consume<T: PerTokenItem>(
     let store = &state.store;
     let creds = &req.client;
     let (client, consumed) = tokio::join!(
-        store.get_client(&creds.client_id),
+        crate::client_auth::find(state, &creds.client_id, now),
         store.consume_per_token::<T>(credential, &creds.client_id, now)
     );
     let (client, consumed) = (client?, consumed?);
-    let client = match authenticate(client.as_ref(), creds) {
+    let client = match authenticate(client.as_ref(), creds, now) {
         Ok(c) => c.clone(),
         Err(e) => {
             if let Consumed::Fresh(_, stamp) = consumed {
@@ -118,7 +118,8 @@ async fn continue_family(
     scope: &[String],
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let audience = resource::audience(state, client, scope, &[], req.params)?;
+    // Per-token families predate registered resource servers.
+    let audience = resource::audience(state, client, scope, &[], req.params, &[])?;
     let start = direct::Direct {
         id: family.to_string(),
         granted,

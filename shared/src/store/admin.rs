@@ -3,6 +3,7 @@
 
 use super::metrics::Timed;
 use super::models::{Client, User};
+use super::ops::pks;
 use super::{decode, s, unavailable, Item, Store};
 use crate::error::StoreError;
 use serde::de::DeserializeOwned;
@@ -104,14 +105,4 @@ impl Store {
         self.delete_keys(&keys).await?;
         Ok(keys.len())
     }
-}
-
-fn pks(items: &[Item]) -> Vec<String> {
-    items
-        .iter()
-        .filter_map(|i| match i.get("pk") {
-            Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => Some(pk.clone()),
-            _ => None,
-        })
-        .collect()
 }

@@ -8,7 +8,9 @@
 
 use super::metrics::Timed;
 use super::models::Authorization;
-use super::pk::grant_key;
+use super::ops::pks;
+use super::pk::{authorizations_csk_of, grant_key};
+use super::schema::CLIENT_INDEX;
 use super::{capacity, decode, encode, n, unavailable, Store};
 use crate::error::StoreError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -43,6 +45,47 @@ impl Authorization {
 }
 
 impl Store {
+    /// The authorizations of a client: of one person, or of everyone (the
+    /// client index, one Query; keys only).
+    pub async fn authorization_keys(
+        &self,
+        client_id: &str,
+        sub: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let prefix = authorizations_csk_of(sub);
+        let items = self
+            .query_index(CLIENT_INDEX, ("client_id", client_id), ("csk", &prefix))
+            .await?;
+        Ok(pks(&items))
+    }
+
+    /// Every item of a client in the client index (its authorizations and
+    /// consents), by key.
+    pub async fn client_index_keys(&self, client_id: &str) -> Result<Vec<String>, StoreError> {
+        let items = self
+            .query_index(CLIENT_INDEX, ("client_id", client_id), ("csk", ""))
+            .await?;
+        Ok(pks(&items))
+    }
+
+    /// These authorizations as they are (strongly consistent).
+    pub async fn get_authorizations(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<Authorization>, StoreError> {
+        self.batch_get(keys)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
+    /// Deletes items by key (a revoked app's authorizations and consent, a
+    /// deleted client's): every credential of them is refused from then on.
+    pub async fn delete_items(&self, keys: &[String]) -> Result<(), StoreError> {
+        self.delete_keys(keys).await
+    }
+
     /// The one compare-and-swap loop over an authorization: `decide` looks at
     /// the item as read (`None`: there is none) and says what to write; when
     /// another write came first, it decides again on the item as it now is.
@@ -112,6 +155,11 @@ impl Store {
         // The item only grows within a grant, so the new size is the larger one.
         self.calls
             .charge(capacity::write(capacity::item_size(&encoded)));
+        // A new authorization's entry in the client index (keys only); its
+        // rewrites keep the keys and write no index.
+        if expected.is_none() && item.csk.is_some() {
+            self.calls.charge(capacity::write(0));
+        }
         let req = self
             .ddb
             .put_item()

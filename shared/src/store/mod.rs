@@ -27,6 +27,7 @@ pub mod models;
 mod ops;
 pub mod per_token;
 pub mod pk;
+mod resources;
 pub mod schema;
 pub mod sdk;
 mod sessions;
@@ -36,13 +37,14 @@ mod users;
 pub use authorizations::{Replaced, Swap};
 pub use metrics::RoundTrips;
 pub use models::{
-    normalize_email, AccessSlot, AccessTokenFormat, Authorization, Client, CodeState,
-    CookieKeyItem, Granted, KeySecret, KeySecretsItem, KeySetItem, RefreshSlot, Session,
-    SigningKey, UsedRefresh, User, DEFAULT_TENANT,
+    normalize_email, About, AccessSlot, AccessTokenFormat, Authorization, Client, CodeState,
+    CookieKeyItem, Granted, KeySecret, KeySecretsItem, KeySetItem, MetadataDocumentItem,
+    PreviousSecret, RefreshSlot, RegisteredBy, Resource, ResourcesItem, Session, SigningKey,
+    UsedRefresh, User, DEFAULT_TENANT,
 };
 pub use per_token::{CodeItem, Consumed, PerTokenItem, TokenItem};
-pub use pk::{access_key, code_key, grant_key, refresh_key, session_key};
-pub use schema::FAMILY_INDEX;
+pub use pk::{access_key, authorization_csk, code_key, grant_key, refresh_key, session_key};
+pub use schema::{CLIENT_INDEX, FAMILY_INDEX, OWNER_INDEX};
 pub use throttle::Attempt;
 
 use crate::error::StoreError;

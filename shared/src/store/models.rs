@@ -62,6 +62,99 @@ pub struct Client {
     #[serde(default)]
     pub disabled: bool,
     pub created_at: i64,
+    /// How it came to be registered.
+    #[serde(default)]
+    pub registered_by: RegisteredBy,
+    /// The developer who registered it in the portal (their `sub`): the owner
+    /// index's key, so "my apps" is one Query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// What it says about itself (RFC 7591 §2), shown to people.
+    #[serde(default, skip_serializing_if = "About::is_empty")]
+    pub about: About,
+    /// `web` or `native` (OpenID Connect Registration §2), when it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<String>,
+    /// How it authenticates at the token endpoint (RFC 7591 §2), when it
+    /// registered one; otherwise any method of its kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
+    /// The secret before the last rotation, accepted until its `until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<PreviousSecret>,
+    /// SHA-256 of its RFC 7592 registration access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_token_hash: Option<String>,
+    /// Registered by someone the operator does not know (open registration,
+    /// a metadata document): the consent page is always shown, and says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
+    /// PKCE even when confidential (open registrations).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_pkce: bool,
+    /// TTL: an open registration that is never used goes at this time; each
+    /// use pushes it forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// How a client came to be registered.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisteredBy {
+    /// `oauthctl client create`.
+    #[default]
+    Operator,
+    /// A developer in the portal (`/developers`).
+    Portal,
+    /// RFC 7591 dynamic registration.
+    Dynamic,
+    /// A client ID metadata document (never stored as a client item).
+    MetadataDocument,
+}
+
+impl RegisteredBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::Portal => "portal",
+            Self::Dynamic => "dynamic",
+            Self::MetadataDocument => "metadata_document",
+        }
+    }
+}
+
+/// RFC 7591 §2 metadata a client shows people.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct About {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tos_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_version: Option<String>,
+}
+
+impl About {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// A rotated-out secret, still accepted for a while (no outage for an app
+/// whose deployments change over one by one).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PreviousSecret {
+    pub hash: String,
+    pub until: i64,
 }
 
 /// The form of a client's access tokens.
@@ -81,6 +174,11 @@ impl Client {
     }
     pub fn is_public(&self) -> bool {
         self.secret_hash.is_none()
+    }
+    /// Whether the client is gone at `now`: an unused open registration
+    /// past its TTL (TTL deletes late: every read checks).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
     }
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grants.iter().any(|g| g == grant.as_str())
@@ -137,6 +235,14 @@ pub struct Session {
     /// How (RFC 8176 `amr` values); empty in sessions from before it was kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr: Vec<String>,
+    /// The person's `sub` again, as the owner index's key (their sessions).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// When the session started, and from what browser (shown on the account page).
+    #[serde(default)]
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user_agent: String,
     pub expires_at: i64,
 }
 
@@ -230,6 +336,10 @@ pub struct Authorization {
     /// TTL: the grant's last credential's expiry (none while one never expires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// Its key in the client index ([`super::pk::authorization_csk`]): found
+    /// by (client, person) without a Scan. `None` in items from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csk: Option<String>,
 }
 
 /// An authorization code of a grant.
@@ -313,7 +423,67 @@ pub(crate) fn test_client(public: bool, redirect_uris: &[&str]) -> Client {
         allow_http_redirect: false,
         disabled: false,
         created_at: 0,
+        registered_by: RegisteredBy::Operator,
+        owner: None,
+        about: About::default(),
+        application_type: None,
+        token_endpoint_auth_method: None,
+        previous_secret: None,
+        registration_token_hash: None,
+        unverified: false,
+        require_pkce: false,
+        expires_at: None,
     }
+}
+
+/// A client ID metadata document as fetched, kept for a while:
+/// `cimd#{sha256(url)}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MetadataDocumentItem {
+    pub pk: String,
+    pub url: String,
+    /// The JSON as fetched (checked again on every use).
+    pub document: String,
+    pub fetched_at: i64,
+    pub expires_at: i64,
+}
+
+impl MetadataDocumentItem {
+    pub fn new(url: &str, document: String, now: i64, ttl: i64) -> Self {
+        Self {
+            pk: super::pk::metadata_document_key(url),
+            url: url.to_string(),
+            document,
+            fetched_at: now,
+            expires_at: now + ttl,
+        }
+    }
+}
+
+/// The registered resource servers: `resources`, one item.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct ResourcesItem {
+    pub pk: String,
+    /// Incremented by every write; writes are conditioned on it.
+    pub v: u64,
+    pub resources: Vec<Resource>,
+}
+
+/// A resource server an operator registered (`oauthctl resource create`): a
+/// token asked for it (RFC 8707 `resource=` its URI) carries it as its only
+/// audience, in its format and lifetime, with only its scopes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Resource {
+    pub uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The scopes it defines; any client may ask for them with it.
+    pub scopes: Vec<String>,
+    pub access_token_format: AccessTokenFormat,
+    /// Access-token lifetime in seconds; `None`: the deployment's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_ttl: Option<i64>,
+    pub created_at: i64,
 }
 
 /// The signing keys, public halves: `keyset`, one item. A key's state follows

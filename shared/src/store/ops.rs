@@ -71,6 +71,30 @@ impl Store {
         }
     }
 
+    /// Writes an item if it is still at version `expected` (its `v`; `None`:
+    /// if there is none). `Ok(false)`: another writer came first.
+    pub(super) async fn put_versioned<T: Serialize>(
+        &self,
+        value: &T,
+        expected: Option<u64>,
+    ) -> Result<bool, StoreError> {
+        let item = encode(value)?;
+        self.calls
+            .charge(capacity::write(capacity::item_size(&item)));
+        let req = self
+            .ddb
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        let req = match expected {
+            Some(v) => req
+                .condition_expression("v = :v")
+                .expression_attribute_values(":v", super::n(v as i64)),
+            None => req.condition_expression("attribute_not_exists(pk)"),
+        };
+        condition_held(req.send().timed(&self.calls).await)
+    }
+
     /// An UpdateItem of the item `pk` (the caller adds the expressions).
     pub(super) fn update(
         &self,
@@ -111,10 +135,7 @@ impl Store {
             let (items, last) = out.map_err(unavailable)?.into_page();
             let size = items.iter().map(capacity::item_size).sum();
             self.calls.charge(capacity::read(size, false));
-            keys.extend(items.iter().filter_map(|item| match item.get("pk") {
-                Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => Some(pk.clone()),
-                _ => None,
-            }));
+            keys.extend(pks(&items));
             match last {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => break,
@@ -166,6 +187,142 @@ impl Store {
         }
         Ok(())
     }
+}
+
+impl Store {
+    /// Every item of an index whose `hash` is `value` and whose range key
+    /// begins with `prefix` (one Query, paginated; eventually consistent, as
+    /// every GSI read is).
+    pub(super) async fn query_index(
+        &self,
+        index: &str,
+        (hash, value): (&str, &str),
+        (range, prefix): (&str, &str),
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .ddb
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression("#h = :h AND begins_with(#r, :p)")
+                .expression_attribute_names("#h", hash)
+                .expression_attribute_names("#r", range)
+                .expression_attribute_values(":h", s(value))
+                .expression_attribute_values(":p", s(prefix))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .timed(&self.calls)
+                .await
+                .map_err(unavailable)?;
+            let (page, last) = out.into_page();
+            let size = page.iter().map(capacity::item_size).sum();
+            self.calls.charge(capacity::read(size, false));
+            items.extend(page);
+            match last {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// How many items of an index have `hash` = `value` and a range key
+    /// beginning with `prefix` (a Query with `Select=COUNT`).
+    pub(super) async fn count_index(
+        &self,
+        index: &str,
+        (hash, value): (&str, &str),
+        (range, prefix): (&str, &str),
+    ) -> Result<usize, StoreError> {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let out = self
+                .ddb
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .key_condition_expression("#h = :h AND begins_with(#r, :p)")
+                .expression_attribute_names("#h", hash)
+                .expression_attribute_names("#r", range)
+                .expression_attribute_values(":h", s(value))
+                .expression_attribute_values(":p", s(prefix))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .timed(&self.calls)
+                .await
+                .map_err(unavailable)?;
+            // A count reads the keys it counts (KEYS_ONLY: ~100 bytes each).
+            self.calls
+                .charge(capacity::read(out.count as usize * 100, false));
+            count += out.count as usize;
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(count),
+            }
+        }
+    }
+
+    /// The items with these keys (BatchGetItem, 100 a request, unprocessed
+    /// keys retried), strongly consistent.
+    pub(super) async fn batch_get(&self, keys: &[String]) -> Result<Vec<Item>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut items = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut pending: Vec<Item> = chunk
+                .iter()
+                .map(|pk| [("pk".to_string(), s(pk.clone()))].into())
+                .collect();
+            for attempt in 0..5 {
+                let ka = KeysAndAttributes::builder()
+                    .set_keys(Some(pending))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(unavailable)?;
+                let out = self
+                    .ddb
+                    .batch_get_item()
+                    .request_items(&self.table, ka)
+                    .send()
+                    .timed(&self.calls)
+                    .await
+                    .map_err(unavailable)?;
+                let got = out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default();
+                for item in &got {
+                    self.calls
+                        .charge(capacity::read(capacity::item_size(item), true));
+                }
+                items.extend(got);
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut m| m.remove(&self.table))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// The `pk` of each item.
+pub(super) fn pks(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| match i.get("pk") {
+            Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) => Some(pk.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One page of a Scan or a Query: its items, and the key the next page starts

@@ -13,6 +13,20 @@ use std::time::Duration;
 /// Name of the GSI used to find every item of a grant family.
 pub const FAMILY_INDEX: &str = "family-index";
 
+/// The GSI of what belongs to a person (`owner` = their `sub`, sorted by
+/// `pk`): their consents ("apps I allowed"), browser sessions and, for a
+/// developer, their registered clients. Everything projected: each listing
+/// is one Query. Its items change rarely (a consent on Allow, a session on
+/// sign-in), so it adds no write to the token paths.
+pub const OWNER_INDEX: &str = "owner-index";
+
+/// The GSI of what was authorized to a client (`client_id`, sorted by `csk`:
+/// `grant#{sub}#{id}` for an authorization, `consent#{sub}` for a consent):
+/// the authorizations of (person, app) are one Query, all of an app's one
+/// Query, its people one Query of consents. Keys only: an authorization's
+/// rewrites (every code redemption and refresh) leave the index alone.
+pub const CLIENT_INDEX: &str = "client-index";
+
 /// The TTL attribute (epoch seconds).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
@@ -24,27 +38,45 @@ fn attr_def(name: &str) -> Result<AttributeDefinition, StoreError> {
         .map_err(unavailable)
 }
 
-fn hash_key(name: &str) -> Result<KeySchemaElement, StoreError> {
+fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
     KeySchemaElement::builder()
         .attribute_name(name)
-        .key_type(KeyType::Hash)
+        .key_type(key_type)
         .build()
         .map_err(unavailable)
 }
 
+fn hash_key(name: &str) -> Result<KeySchemaElement, StoreError> {
+    key(name, KeyType::Hash)
+}
+
+fn index(
+    name: &str,
+    hash: &str,
+    range: Option<&str>,
+    projection: ProjectionType,
+) -> Result<GlobalSecondaryIndex, StoreError> {
+    let mut b = GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(hash_key(hash)?)
+        .projection(Projection::builder().projection_type(projection).build());
+    if let Some(r) = range {
+        b = b.key_schema(key(r, KeyType::Range)?);
+    }
+    b.build().map_err(unavailable)
+}
+
 impl Store {
-    /// Creates the table with its GSI and TTL; idempotent.
+    /// Creates the table with its GSIs and TTL; idempotent.
     pub async fn create_table(&self) -> Result<bool, StoreError> {
-        let index = GlobalSecondaryIndex::builder()
-            .index_name(FAMILY_INDEX)
-            .key_schema(hash_key("family")?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::KeysOnly)
-                    .build(),
-            )
-            .build()
-            .map_err(unavailable)?;
+        let family = index(FAMILY_INDEX, "family", None, ProjectionType::KeysOnly)?;
+        let owner = index(OWNER_INDEX, "owner", Some("pk"), ProjectionType::All)?;
+        let client = index(
+            CLIENT_INDEX,
+            "client_id",
+            Some("csk"),
+            ProjectionType::KeysOnly,
+        )?;
         let created = match self
             .ddb
             .create_table()
@@ -52,8 +84,13 @@ impl Store {
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(attr_def("pk")?)
             .attribute_definitions(attr_def("family")?)
+            .attribute_definitions(attr_def("owner")?)
+            .attribute_definitions(attr_def("client_id")?)
+            .attribute_definitions(attr_def("csk")?)
             .key_schema(hash_key("pk")?)
-            .global_secondary_indexes(index)
+            .global_secondary_indexes(family)
+            .global_secondary_indexes(owner)
+            .global_secondary_indexes(client)
             .send()
             .timed(&self.calls)
             .await

@@ -17,8 +17,8 @@ pub(super) async fn exchange(
     req: &TokenRequest<'_>,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let client = state.store.get_client(&req.client.client_id).await?;
-    let client = authenticate(client.as_ref(), &req.client)?;
+    let client = crate::client_auth::find(state, &req.client.client_id, now).await?;
+    let client = authenticate(client.as_ref(), &req.client, now)?;
     if client.is_public() {
         return Err(OAuthError::unauthorized_client(
             "public clients cannot use client_credentials",
@@ -30,7 +30,9 @@ pub(super) async fn exchange(
         &client.scopes,
         &client.default_scopes,
     )?;
-    let audience = resource::audience(state, client, &scopes, &[], req.params)?;
+    let asked = req.params.get_all("resource");
+    let registered = resource::registered_for(state, Some(client), &asked).await?;
+    let audience = resource::audience(state, client, &scopes, &[], req.params, &registered)?;
     let granted = Granted {
         scope: scopes,
         resources: resource::asked(req.params),

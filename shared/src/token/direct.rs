@@ -6,6 +6,7 @@
 use super::issue::{self, IdToken, TokenResponse};
 use crate::authorization::{self, Start};
 use crate::error::{OAuthError, StoreError};
+use crate::resource::{token_scope, Audience};
 use crate::state::State;
 use crate::store::{Client, Granted};
 
@@ -15,16 +16,17 @@ pub struct Direct {
     pub granted: Granted,
     /// The access token's scope.
     pub scope: Vec<String>,
-    pub audience: Vec<String>,
+    pub audience: Audience,
     pub with_refresh: bool,
 }
 
 impl Direct {
-    /// A new authorization (a new id) with the granted scope.
-    pub fn new(granted: Granted, audience: Vec<String>, with_refresh: bool) -> Self {
+    /// A new authorization (a new id) with the granted scope (a registered
+    /// resource server's share of it).
+    pub fn new(granted: Granted, audience: Audience, with_refresh: bool) -> Self {
         Self {
             id: crate::credential::new_grant_id(),
-            scope: granted.scope.clone(),
+            scope: token_scope(&granted.scope, &audience),
             granted,
             audience,
             with_refresh,

@@ -64,8 +64,9 @@ pub(super) struct Request<'a> {
     pub granted: &'a Granted,
     /// The access token's scope: the grant's, or narrower on a refresh.
     pub scope: &'a [String],
-    /// The access token's audience.
-    pub audience: &'a [String],
+    /// The access token's audience (a registered resource server's tokens
+    /// are in its format and lifetime).
+    pub audience: &'a resource::Audience,
     /// Whether a refresh token comes too (when the client has that grant).
     pub with_refresh: bool,
     /// The grant's end, which no refresh token outlives.
@@ -87,20 +88,25 @@ pub(super) async fn mint(
     req: Request<'_>,
     now: i64,
 ) -> Result<Minted, OAuthError> {
-    let jwt = client.access_token_format == AccessTokenFormat::Jwt;
+    let server = req.audience.registered.as_ref();
+    let (format, own_ttl) = match server {
+        Some(r) => (r.access_token_format, r.access_ttl),
+        None => (client.access_token_format, client.access_ttl),
+    };
+    let jwt = format == AccessTokenFormat::Jwt;
     let default_ttl = if jwt {
         state.config.jwt_access_ttl
     } else {
         state.config.access_ttl
     };
-    let access_ttl = lifetime(client.access_ttl, default_ttl);
+    let access_ttl = lifetime(own_ttl, default_ttl);
     // The credential itself (opaque), or the JWT's `jti` (both name the grant).
     let id = credential::mint(req.grant_id);
     let access = if jwt {
         let mut claims = json!({
             "iss": state.config.issuer,
             "sub": req.granted.sub.as_deref().unwrap_or(&client.client_id),
-            "aud": resource::aud_claim(req.audience),
+            "aud": resource::aud_claim(&req.audience.aud),
             "client_id": client.client_id,
             "iat": now,
             "exp": now + access_ttl.unwrap_or(state.config.jwt_access_ttl),
@@ -124,7 +130,7 @@ pub(super) async fn mint(
         iat: now,
         exp: access_ttl.map(|t| now + t),
         scope: narrowed.then(|| req.scope.to_vec()),
-        aud: req.audience.to_vec(),
+        aud: req.audience.aud.clone(),
     };
     let refresh = (req.with_refresh && client.allows_grant(GrantType::RefreshToken))
         .then(|| credential::mint(req.grant_id));

@@ -52,7 +52,7 @@ pub async fn exchange(
         Ok(g) => *g,
         // Unknown or missing: said only to the client that authenticates.
         Err(e) => {
-            client_auth::authenticated(state, &req.client).await?;
+            client_auth::authenticated(state, &req.client, now).await?;
             return Err(e.clone());
         }
     };

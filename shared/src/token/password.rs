@@ -46,7 +46,7 @@ pub(super) async fn exchange(
         Ok(w) => w,
         // Said only to the client that authenticates (RFC 6749 §5.2).
         Err(e) => {
-            authenticated(state, &req.client).await?;
+            authenticated(state, &req.client, now).await?;
             return Err(e);
         }
     };
@@ -56,15 +56,17 @@ pub(super) async fn exchange(
         device: None,
     };
     let (client, read) = tokio::join!(
-        state.store.get_client(&req.client.client_id),
+        crate::client_auth::find(state, &req.client.client_id, now),
         password::read(state, &attempt, now)
     );
     let (user, reserved) = read?;
     let checked = async {
-        let client = authenticate(client?.as_ref(), &req.client)?.clone();
+        let client = authenticate(client?.as_ref(), &req.client, now)?.clone();
         require_grant(&client, GrantType::Password)?;
         let scopes = scope::resolve(params.get("scope"), &client.scopes, &client.default_scopes)?;
-        let audience = resource::audience(state, &client, &scopes, &[], params)?;
+        let asked = params.get_all("resource");
+        let registered = resource::registered_for(state, Some(&client), &asked).await?;
+        let audience = resource::audience(state, &client, &scopes, &[], params, &registered)?;
         Ok::<_, OAuthError>((client, scopes, audience))
     }
     .await;

@@ -12,7 +12,7 @@
 use super::issue::{mint, IdToken, Request, TokenResponse};
 use super::request::TokenRequest;
 use crate::authorization::Issued;
-use crate::client_auth::{authenticate, require_grant};
+use crate::client_auth::{authenticate, find, require_grant};
 use crate::credential::{self, Shape};
 use crate::error::OAuthError;
 use crate::grant_type::GrantType;
@@ -49,13 +49,14 @@ pub(super) async fn read<'p>(
     };
     let store = &state.store;
     let creds = &req.client;
-    let (client, item) = tokio::join!(store.get_client(&creds.client_id), async {
+    let now = state.clock.now();
+    let (client, item) = tokio::join!(find(state, &creds.client_id, now), async {
         match grant_id {
             Some(id) => store.get_authorization(id).await,
             None => Ok(None),
         }
     });
-    let client = authenticate(client?.as_ref(), creds)?.clone();
+    let client = authenticate(client?.as_ref(), creds, now)?.clone();
     require_grant(&client, grant_type)?;
     let credential = req.params.require(name)?;
     let item = item?.ok_or_else(|| OAuthError::invalid_grant(invalid))?;
@@ -103,17 +104,22 @@ pub(super) async fn redeem(
         return replay(state, client, &id, replayed, now).await;
     }
     let granted = &item.granted;
+    let mut named: Vec<&str> = req.params.get_all("resource");
+    named.extend(granted.resources.iter().map(String::as_str));
+    let registered = resource::registered_for(state, Some(client), &named).await?;
     let audience = resource::audience(
         state,
         client,
         &granted.scope,
         &granted.resources,
         req.params,
+        &registered,
     )?;
+    let scope = resource::token_scope(&issue.scope, &audience);
     let request = Request {
         grant_id: &id,
         granted: &item.granted,
-        scope: &issue.scope,
+        scope: &scope,
         audience: &audience,
         with_refresh: issue.with_refresh,
         ends_at: issue.ends_at,
