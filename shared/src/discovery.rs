@@ -2,6 +2,7 @@
 //! 8414 §2; one document at both well-known paths), built from the configured
 //! issuer without any I/O. Only what is implemented is advertised.
 
+use crate::config::RegistrationPolicy;
 use crate::grant_type::GrantType;
 use crate::jose::RS256;
 use crate::oidc::{EMAIL_CLAIMS, ID_TOKEN_CLAIMS, PROFILE_CLAIMS, STANDARD_SCOPES};
@@ -16,6 +17,8 @@ pub const REVOCATION_PATH: &str = "/oauth/revoke";
 pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const END_SESSION_PATH: &str = "/oauth/logout";
+/// RFC 7591's registration endpoint.
+pub const REGISTRATION_PATH: &str = crate::registration::dynamic::PATH;
 /// The sign-in page of the pages that are not an authorization request.
 pub const LOGIN_PATH: &str = "/login";
 
@@ -35,7 +38,7 @@ pub fn metadata(state: &State) -> Value {
         .copied()
         .collect();
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
-    json!({
+    let mut doc = json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}{AUTHORIZATION_PATH}"),
         "token_endpoint": format!("{iss}{TOKEN_PATH}"),
@@ -60,7 +63,13 @@ pub fn metadata(state: &State) -> Value {
         "authorization_response_iss_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
-    })
+        // draft-ietf-oauth-client-id-metadata-document: an https client_id.
+        "client_id_metadata_document_supported": true,
+    });
+    if state.config.client_registration != RegistrationPolicy::Off {
+        doc["registration_endpoint"] = json!(format!("{iss}{REGISTRATION_PATH}"));
+    }
+    doc
 }
 
 #[cfg(test)]

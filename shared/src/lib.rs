@@ -4,6 +4,7 @@
 //!
 //! Handlers (in `functions/*`) only translate HTTP to calls here and back.
 
+pub mod account;
 pub mod admin;
 pub mod authn;
 pub mod authorization;

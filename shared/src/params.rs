@@ -11,7 +11,7 @@ pub enum Source {
 }
 
 /// Parameters that may be given more than once: RFC 8707 §2's `resource`.
-const MULTI_VALUED: &[&str] = &["resource"];
+const MULTI_VALUED: &[&str] = &["resource", "grant_types"];
 
 /// The largest query string, and the largest body, read (bytes): far above
 /// any legitimate request, and refused before any work is done.
@@ -54,6 +54,14 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("action", 16),
     ("prompt", 128),
     ("max_age", 16),
+    // The portal's registration form (RFC 7591 names).
+    ("client_name", 800),
+    ("redirect_uris", 8192),
+    ("client_uri", 2048),
+    ("logo_uri", 2048),
+    ("tos_uri", 2048),
+    ("policy_uri", 2048),
+    ("return_to", 2048),
 ];
 /// The longest value of a parameter not in [`LIMITS`].
 pub const DEFAULT_LIMIT: usize = 2048;

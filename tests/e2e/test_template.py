@@ -7,7 +7,8 @@ import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-FUNCTIONS = {"AuthorizeFunction": "authorize", "TokenFunction": "token", "UserinfoFunction": "userinfo"}
+FUNCTIONS = {"AuthorizeFunction": "authorize", "TokenFunction": "token", "UserinfoFunction": "userinfo",
+             "AccountFunction": "account"}
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -80,39 +81,76 @@ def statements(function):
 
 
 def leading_keys(function):
-    """The key prefixes a function's table statements allow, by action; every
-    statement names one action (IAM per action and prefix)."""
+    """The key prefixes a function's table statements allow, by action (and,
+    for a statement limited to some attributes, by action and attributes);
+    every statement names one action (IAM per action and prefix)."""
     allowed = {}
     for s in statements(function):
         actions = s["Action"]
         if not any(a.startswith("dynamodb:") for a in actions) or "index" in str(s["Resource"]):
             continue
         assert len(actions) == 1 or function == "UserinfoFunction", f"{function}: one action per statement"
-        keys = s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        cond = s["Condition"]
+        keys = cond["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        attrs = cond.get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")
         for a in actions:
-            assert a not in allowed, f"{function}: {a} in two statements"
-            allowed[a] = set(keys)
+            key = (a, tuple(sorted(attrs))) if attrs else a
+            assert key not in allowed, f"{function}: {key} in two statements"
+            allowed[key] = set(keys)
     return allowed
+
+
+def indexes(function):
+    """The indexes a function may Query."""
+    found = set()
+    for s in statements(function):
+        if s["Action"] == ["dynamodb:Query"]:
+            res = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+            found |= {r.rsplit("/", 1)[-1] for r in res}
+    return found
 
 
 EXPECTED = {
     # Reads what the pages show and check; writes sessions, consents, new
-    # authorizations, throttle counters and the cookie key.
+    # authorizations, throttle counters, the cookie key, cached metadata
+    # documents, and of a user only the password hash.
     "AuthorizeFunction": {
-        "dynamodb:GetItem": {"client#*", "user#*", "session#*", "consent#*", "keyset", "cookie-key"},
-        "dynamodb:PutItem": {"session#*", "grant#*", "throttle#*", "cookie-key"},
+        "dynamodb:GetItem": {"client#*", "user#*", "session#*", "consent#*", "keyset", "cookie-key",
+                             "cimd#*", "resources"},
+        "dynamodb:PutItem": {"session#*", "grant#*", "throttle#*", "cookie-key", "cimd#*"},
         "dynamodb:UpdateItem": {"consent#*", "throttle#*"},
+        ("dynamodb:UpdateItem", ("password_hash", "pk")): {"user#*"},
         "dynamodb:DeleteItem": {"session#*"},
+        "dynamodb:BatchWriteItem": {"session#*"},
     },
-    # Writes authorizations, throttle counters, the keyset and per-token items.
+    # Writes authorizations, throttle counters, the keyset, cached metadata
+    # documents, consents (password grant), per-token items, and of a client
+    # only its expiry.
     "TokenFunction": {
-        "dynamodb:GetItem": {"client#*", "user#*", "grant#*", "keyset", "keyset#secret", "at#*", "rt#*"},
-        "dynamodb:PutItem": {"grant#*", "throttle#*", "keyset", "keyset#secret"},
-        "dynamodb:UpdateItem": {"grant#*", "throttle#*", "code#*", "rt#*"},
+        "dynamodb:GetItem": {"client#*", "user#*", "grant#*", "keyset", "keyset#secret", "at#*", "rt#*",
+                             "cimd#*", "resources"},
+        "dynamodb:PutItem": {"grant#*", "throttle#*", "keyset", "keyset#secret", "cimd#*"},
+        "dynamodb:UpdateItem": {"grant#*", "throttle#*", "consent#*", "code#*", "rt#*"},
+        ("dynamodb:UpdateItem", ("expires_at", "pk")): {"client#*"},
         "dynamodb:DeleteItem": {"at#*"},
         "dynamodb:BatchWriteItem": {"code#*", "at#*", "rt#*"},
     },
     "UserinfoFunction": {"dynamodb:GetItem": {"grant#*", "keyset", "at#*"}},
+    # The only function that registers clients.
+    "AccountFunction": {
+        "dynamodb:GetItem": {"client#*", "session#*", "cookie-key", "resources"},
+        "dynamodb:BatchGetItem": {"client#*", "grant#*"},
+        "dynamodb:PutItem": {"client#*", "grant#*", "regtoken#*", "cookie-key"},
+        "dynamodb:UpdateItem": {"regtoken#*"},
+        "dynamodb:DeleteItem": {"client#*", "consent#*"},
+        "dynamodb:BatchWriteItem": {"grant#*", "consent#*", "session#*"},
+    },
+}
+INDEXES = {
+    "AuthorizeFunction": {"owner-index"},
+    "TokenFunction": {"family-index"},
+    "UserinfoFunction": set(),
+    "AccountFunction": {"owner-index", "client-index"},
 }
 WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 
@@ -120,15 +158,19 @@ WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dyn
 def test_f3_each_function_has_each_action_only_on_the_prefixes_it_uses():
     for function, expected in EXPECTED.items():
         assert leading_keys(function) == expected, function
+        assert indexes(function) == INDEXES[function], function
 
 
-def test_f3_no_function_writes_a_client_or_a_user_and_only_token_writes_the_keyset():
+def test_f3_only_the_account_function_writes_clients_no_function_a_whole_user_and_only_token_the_keyset():
     for function in EXPECTED:
-        for action, keys in leading_keys(function).items():
+        for key, keys in leading_keys(function).items():
+            action = key if isinstance(key, str) else key[0]
             assert "*" not in keys, f"{function} {action}: every key"
             assert all(k.endswith("#*") or "*" not in k for k in keys)
             if action in WRITES:
-                assert not keys & {"client#*", "user#*"}, f"{function} {action} writes clients or users"
+                if function != "AccountFunction" and isinstance(key, str):
+                    assert "client#*" not in keys, f"{function} {action} writes whole clients"
+                assert isinstance(key, tuple) or "user#*" not in keys, f"{function} {action} writes whole users"
                 if function != "TokenFunction":
                     assert not keys & {"keyset", "keyset#secret"}, f"{function} writes the keyset"
             if function != "TokenFunction":
@@ -141,7 +183,7 @@ def test_finding_13_each_function_reaches_only_the_items_it_needs():
     the token function can read the private halves; KMS by purpose."""
     userinfo = leading_keys("UserinfoFunction")
     assert userinfo == {"dynamodb:GetItem": {"grant#*", "keyset", "at#*"}}
-    kms = [s for f in ["AuthorizeFunction", "UserinfoFunction"] for s in statements(f)
+    kms = [s for f in ["AuthorizeFunction", "UserinfoFunction", "AccountFunction"] for s in statements(f)
            if any(a.startswith("kms:") for a in s["Action"])]
     assert all(s["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"] == "oauth-cookie-key" for s in kms)
 

@@ -112,8 +112,8 @@ async fn each_endpoint_makes_the_fewest_sequential_dynamodb_round_trips() {
     let rt = report("password grant", store.round_trips());
     assert_eq!(
         (rt.requests, rt.sequential),
-        (5, 2),
-        "client ∥ user ∥ attempt reserved, then the grant written ∥ the attempt given back"
+        (6, 2),
+        "client ∥ user ∥ attempt reserved, then the grant written ∥ the attempt given back ∥ the consent recorded"
     );
 
     let (status, _, _) = env

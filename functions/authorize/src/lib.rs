@@ -18,6 +18,10 @@ use shared::State;
 enum Endpoint {
     Authorize,
     Logout,
+    /// The sign-in page of the other pages (`/login`).
+    SignIn,
+    /// Changing one's password (`/account/password`).
+    Password,
 }
 
 /// RFC 6749's path and the legacy APIs' aliases; the template routes
@@ -30,6 +34,8 @@ fn endpoint(path: &str) -> Option<Endpoint> {
             Some(Endpoint::Authorize)
         }
         "/oauth/logout" => Some(Endpoint::Logout),
+        "/login" => Some(Endpoint::SignIn),
+        "/account/password" => Some(Endpoint::Password),
         _ => None,
     }
 }
@@ -77,22 +83,26 @@ async fn answer(state: &State, req: &Request) -> Answer {
     let named = |base: &str| cookie(req.headers(), &state.config.cookie_name(base));
     let session_cookie = named(SESSION_COOKIE);
     let now = state.clock.now();
+    let input = |params, session_cookie| Input {
+        is_post,
+        path: req.uri().path().to_string(),
+        params,
+        session_cookie,
+        login_csrf_cookie: named(LOGIN_CSRF_COOKIE),
+        device_cookie: named(DEVICE_COOKIE),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
     match endpoint {
-        Endpoint::Authorize => {
-            let input = Input {
-                is_post,
-                path: req.uri().path().to_string(),
-                params,
-                session_cookie,
-                login_csrf_cookie: named(LOGIN_CSRF_COOKIE),
-                device_cookie: named(DEVICE_COOKIE),
-                user_agent: req
-                    .headers()
-                    .get(header::USER_AGENT)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string),
-            };
-            authorize::handle(state, input, now).await
+        Endpoint::Authorize => authorize::handle(state, input(params, session_cookie), now).await,
+        Endpoint::SignIn => {
+            authorize::sign_in_page(state, input(params, session_cookie), now).await
+        }
+        Endpoint::Password => {
+            authorize::password_page(state, input(params, session_cookie), now).await
         }
         Endpoint::Logout => {
             let input = LogoutInput {
@@ -121,6 +131,7 @@ fn form_targets(page: &Page) -> Vec<String> {
                     .filter_map(|(_, v)| pages::csp_source(v)),
             )
             .collect(),
+        Page::ChangePassword { .. } => vec![own()],
         Page::Error { .. } | Page::LoggedOut => vec![],
     }
 }
@@ -130,12 +141,15 @@ fn render(state: &State, out: &Answer) -> Response<Body> {
     match &out.view {
         View::Page(page) => {
             let (status, body) = pages::authorize::render(page, &state.config);
-            pages::respond(
-                status,
-                body,
-                &pages::csp(&form_targets(page), None),
-                cookies,
-            )
+            let images: Vec<String> = match page {
+                Page::Consent { client, .. } => pages::authorize::logo(client)
+                    .and_then(pages::csp_source)
+                    .into_iter()
+                    .collect(),
+                _ => vec![],
+            };
+            let csp = pages::csp_with_images(&form_targets(page), None, &images);
+            pages::respond(status, body, &csp, cookies)
         }
         View::FormPost { action, fields } => {
             let targets: Vec<String> = pages::csp_source(action).into_iter().collect();

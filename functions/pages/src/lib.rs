@@ -3,8 +3,12 @@
 //! only where the page says), one set of page headers. Plain, server-rendered,
 //! working without JavaScript; maud escapes every interpolated value.
 //!
-//! - [`authorize`]: login, consent, logout, errors (the authorize function).
+//! - [`authorize`]: login, consent, logout, errors, the password change (the
+//!   authorize function);
+//! - [`account`]: the account page and the developer portal (the account
+//!   function).
 
+pub mod account;
 pub mod authorize;
 
 use base64::Engine;
@@ -37,6 +41,23 @@ ul.scopes b{display:block}
 ul.scopes span{color:#4b5563;font-size:.9rem}
 .who{color:#4b5563;font-size:.9rem;margin-top:1rem}
 .app{font-weight:700}
+main.wide{max-width:48rem}
+img.logo{display:block;border-radius:10px;margin:0 0 .75rem}
+.warn{background:#fffbeb;border:1px solid #fcd34d;color:#78350f;padding:.75rem;border-radius:8px;margin:0 0 1rem}
+.notice{background:#ecfdf5;border:1px solid #a7f3d0;color:#065f46;padding:.75rem;border-radius:8px;margin:0 0 1rem}
+dl.about{display:grid;grid-template-columns:auto 1fr;gap:.25rem .75rem;margin:1rem 0;font-size:.9rem}
+dl.about dt{color:#4b5563}dl.about dd{margin:0;overflow-wrap:anywhere}
+p.links a{margin-right:1rem;font-size:.9rem}
+textarea,select,input[type=text],input[type=url]{width:100%;padding:.6rem .7rem;font-size:1rem;border:1px solid #d1d5db;border-radius:8px;font-family:inherit}
+fieldset{border:1px solid #e5e7eb;border-radius:8px;margin:1rem 0;padding:.5rem .9rem}
+fieldset label{display:inline;font-weight:400;margin:0 1rem 0 .3rem}
+table{width:100%;border-collapse:collapse;margin:.5rem 0 1rem;font-size:.95rem}
+th,td{text-align:left;padding:.5rem .4rem;border-top:1px solid #e5e7eb;vertical-align:top}
+th{color:#4b5563;font-weight:600}
+td form{margin:0}td button{margin:0;width:auto;padding:.4rem .8rem}
+code.secret{display:block;background:#f3f4f6;border:1px solid #e5e7eb;border-radius:8px;padding:.6rem;overflow-wrap:anywhere;font-size:.95rem;user-select:all}
+h2{font-size:1.1rem;margin:1.75rem 0 .5rem}
+nav.top{display:flex;gap:1rem;font-size:.9rem;margin-bottom:1rem}
 "#;
 
 /// The form-post page's only script (OAuth 2.0 Form Post Response Mode), allowed
@@ -54,6 +75,12 @@ fn sha256_source(text: &str) -> String {
 /// `form_action` (`'self'`, and the client's origin where the response goes
 /// on to it: Chrome applies `form-action` to a form's redirects too).
 pub fn csp(form_action: &[String], script: Option<&str>) -> String {
+    csp_with_images(form_action, script, &[])
+}
+
+/// [`csp`], with images from these origins too (an app's logo on the
+/// consent page: loaded by the browser, never fetched by the server).
+pub fn csp_with_images(form_action: &[String], script: Option<&str>, images: &[String]) -> String {
     static STYLE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let style = STYLE.get_or_init(|| sha256_source(CSS));
     let forms = if form_action.is_empty() {
@@ -65,7 +92,8 @@ pub fn csp(form_action: &[String], script: Option<&str>) -> String {
         .map(|s| format!("script-src {}; ", sha256_source(s)))
         .unwrap_or_default();
     format!(
-        "default-src 'none'; {script}style-src {style}; img-src 'self'; form-action {forms}; base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; {script}style-src {style}; img-src 'self'{}; form-action {forms}; base-uri 'none'; frame-ancestors 'none'",
+        images.iter().map(|i| format!(" {i}")).collect::<String>()
     )
 }
 
@@ -79,7 +107,7 @@ pub fn csp_source(uri: &str) -> Option<String> {
     }
 }
 
-pub(crate) fn layout(title: &str, body: Markup) -> Markup {
+fn page_of(title: &str, wide: bool, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -90,9 +118,18 @@ pub(crate) fn layout(title: &str, body: Markup) -> Markup {
                 title { (title) }
                 style { (PreEscaped(CSS)) }
             }
-            body { main { (body) } }
+            body { main.wide[wide] { (body) } }
         }
     }
+}
+
+pub(crate) fn layout(title: &str, body: Markup) -> Markup {
+    page_of(title, false, body)
+}
+
+/// The layout of the pages with tables (the account page, the portal).
+pub(crate) fn layout_wide(title: &str, body: Markup) -> Markup {
+    page_of(title, true, body)
 }
 
 /// The auto-submitting form of the form-post response mode (its CSP names the

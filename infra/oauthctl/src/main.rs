@@ -36,6 +36,85 @@ enum Cmd {
     /// Signing keys (ID tokens, JWT access tokens).
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Resource servers any client may ask tokens for (RFC 8707): APIs, MCP servers.
+    #[command(subcommand)]
+    Resource(ResourceCmd),
+    /// Initial access tokens for dynamic client registration (RFC 7591 §3).
+    #[command(subcommand)]
+    RegistrationToken(RegistrationTokenCmd),
+}
+
+#[derive(Subcommand)]
+enum ResourceCmd {
+    /// Register a resource server by its URI (the tokens' `aud`).
+    Create {
+        #[arg(long)]
+        uri: String,
+        #[command(flatten)]
+        settings: ResourceArgs,
+    },
+    /// Every registered resource.
+    List,
+    /// One resource.
+    Show {
+        #[arg(long)]
+        uri: String,
+    },
+    /// Change a resource's settings; what is not given stays.
+    Update {
+        #[arg(long)]
+        uri: String,
+        #[command(flatten)]
+        settings: ResourceArgs,
+    },
+    /// Forget a resource (tokens already issued for it keep their `aud`).
+    Delete {
+        #[arg(long)]
+        uri: String,
+    },
+}
+
+#[derive(Args)]
+struct ResourceArgs {
+    /// A name for people (the consent page).
+    #[arg(long)]
+    name: Option<String>,
+    /// The scopes it defines, space-separated: tokens for it carry only these.
+    #[arg(long)]
+    scope: Option<String>,
+    /// Its tokens as RFC 9068 JWTs it validates itself (default), or opaque.
+    #[arg(long = "access-token-format", value_parser = ["opaque", "jwt"])]
+    access_token_format: Option<String>,
+    /// Its access-token lifetime in seconds.
+    #[arg(long = "access-ttl")]
+    access_ttl: Option<i64>,
+}
+
+impl ResourceArgs {
+    fn settings(self) -> admin::resources::ResourceSettings {
+        admin::resources::ResourceSettings {
+            name: self.name,
+            scopes: self.scope.as_deref().map(split),
+            access_token_format: self.access_token_format.as_deref().map(format),
+            access_ttl: self.access_ttl,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum RegistrationTokenCmd {
+    /// Make an initial access token (printed once, in `token`).
+    Create {
+        /// Lifetime in seconds.
+        #[arg(long)]
+        ttl: Option<i64>,
+        /// How many registrations it allows.
+        #[arg(long)]
+        uses: Option<i64>,
+        /// The scopes its clients may have (default: the registration scopes).
+        #[arg(long)]
+        scope: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -255,8 +334,12 @@ enum UserCmd {
     Update {
         #[command(flatten)]
         who: Who,
+        /// Replace the profile claims (a JSON object).
         #[arg(long)]
-        claims: String,
+        claims: Option<String>,
+        /// May register apps in the developer portal (`--developer false` to take it away).
+        #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+        developer: Option<bool>,
     },
     /// Set a new password, read from stdin or a prompt; revokes the user's grants and sessions.
     SetPassword(Who),
@@ -363,9 +446,11 @@ async fn user_cmd(
         }
         UserCmd::List { tenant } => users::list_users(store, tenant.as_deref()).await?,
         UserCmd::Show(who) => users::show_user(store, &who.user()).await?,
-        UserCmd::Update { who, claims } => {
-            users::update_claims(store, &who.user(), &claims).await?
-        }
+        UserCmd::Update {
+            who,
+            claims,
+            developer,
+        } => users::update_user(store, &who.user(), claims.as_deref(), developer).await?,
         UserCmd::SetPassword(who) => {
             users::set_password(store, &who.user(), &read_password()?).await?
         }
@@ -403,6 +488,25 @@ async fn run(cli: Cli) -> Result<serde_json::Value, Box<dyn std::error::Error>> 
         }
         Cmd::Client(c) => client_cmd(&state.store, c, now).await?,
         Cmd::User(u) => user_cmd(&state.store, u, now).await?,
+        Cmd::Resource(r) => {
+            use admin::resources;
+            let store = &state.store;
+            match r {
+                ResourceCmd::Create { uri, settings } => {
+                    resources::create(store, &uri, settings.settings(), now).await?
+                }
+                ResourceCmd::List => resources::list(store).await?,
+                ResourceCmd::Show { uri } => resources::show(store, &uri).await?,
+                ResourceCmd::Update { uri, settings } => {
+                    resources::update(store, &uri, settings.settings()).await?
+                }
+                ResourceCmd::Delete { uri } => resources::delete(store, &uri).await?,
+            }
+        }
+        Cmd::RegistrationToken(RegistrationTokenCmd::Create { ttl, uses, scope }) => {
+            let scopes = scope.as_deref().map(split);
+            admin::registration_tokens::create(&state.store, ttl, uses, scopes, None, now).await?
+        }
         Cmd::Keys(KeysCmd::List) => keys::list(&state, now).await?,
         Cmd::Keys(KeysCmd::Rotate) => keys::rotate(&state, now).await?,
         Cmd::Keys(KeysCmd::Retire { kid }) => keys::retire(&state, &kid, now).await?,

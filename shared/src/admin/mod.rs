@@ -6,6 +6,8 @@
 pub mod clients;
 #[cfg(feature = "signing")]
 pub mod keys;
+pub mod registration_tokens;
+pub mod resources;
 pub mod users;
 
 pub use clients::{create_client, disable_client, rotate_secret, ClientChange, NewClient};

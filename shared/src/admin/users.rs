@@ -40,6 +40,7 @@ pub async fn create_user(
         password_hash: crypto::hash_password(password),
         claims,
         disabled: false,
+        developer: false,
         created_at: now,
     };
     store.put_user(&user).await?;
@@ -72,7 +73,7 @@ pub fn view(u: &User) -> Value {
     let claims: Value = serde_json::from_str(&u.claims).unwrap_or(Value::Null);
     json!({
         "sub": u.sub, "tenant": u.tenant, "email": u.email, "claims": claims,
-        "disabled": u.disabled, "created_at": u.created_at,
+        "disabled": u.disabled, "developer": u.developer, "created_at": u.created_at,
     })
 }
 
@@ -90,15 +91,27 @@ pub async fn show_user(store: &Store, who: &UserRef) -> Result<Value, AdminError
     Ok(view(&existing(store, who).await?))
 }
 
-/// Replaces a user's profile claims (a JSON object).
-pub async fn update_claims(
+/// Replaces a user's profile claims (a JSON object) and, when given, whether
+/// they are a developer in the portal; a change of role ends their sessions,
+/// which carry it.
+pub async fn update_user(
     store: &Store,
     who: &UserRef,
-    claims: &str,
+    claims: Option<&str>,
+    developer: Option<bool>,
 ) -> Result<Value, AdminError> {
     let mut user = existing(store, who).await?;
-    user.claims = claims_json(Some(claims))?;
+    if let Some(c) = claims {
+        user.claims = claims_json(Some(c))?;
+    }
+    let role_changed = developer.is_some_and(|d| d != user.developer);
+    if let Some(d) = developer {
+        user.developer = d;
+    }
     store.replace_user(&user).await?;
+    if role_changed {
+        store.delete_sessions(&user.sub).await?;
+    }
     Ok(view(&user))
 }
 

@@ -40,6 +40,8 @@ pub struct Authenticated {
     pub amr: Vec<String>,
     /// When (OpenID Connect `auth_time`).
     pub auth_time: i64,
+    /// May register apps in the developer portal.
+    pub developer: bool,
 }
 
 impl Authenticated {
@@ -52,6 +54,7 @@ impl Authenticated {
             claims: s.claims.clone(),
             amr: s.amr(),
             auth_time: s.auth_time,
+            developer: s.developer,
         }
     }
 }
@@ -171,6 +174,7 @@ mod tests {
             auth_time,
             amr: vec![],
             owner: "u1".into(),
+            developer: false,
             created_at: 0,
             user_agent: String::new(),
             expires_at: i64::MAX,

@@ -71,5 +71,6 @@ pub fn authenticated(user: User, now: i64) -> Authenticated {
         claims: user.claims,
         amr: vec!["pwd".into()],
         auth_time: now,
+        developer: user.developer,
     }
 }

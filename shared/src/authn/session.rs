@@ -107,6 +107,7 @@ pub fn new(
         auth_time: person.auth_time,
         amr: person.amr.clone(),
         owner: person.sub.clone(),
+        developer: person.developer,
         created_at: now,
         // Shown to the person on the account page; bounded.
         user_agent: user_agent

@@ -11,14 +11,18 @@
 //! - [`consent`]: remembered consent and when to ask again;
 //! - [`code`]: the outcome, an authorization with its code;
 //! - [`reply`]: the response to the client (query or form post, with `iss`);
-//! - [`logout`]: RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+//! - [`logout`]: RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0);
+//! - [`sign_in`]: the sign-in page of the pages that are not an authorization
+//!   request (`/login`), and [`password`]: changing one's password.
 
 pub mod code;
 pub mod consent;
 mod interaction;
 pub mod logout;
+mod password;
 mod reply;
 mod request;
+mod sign_in;
 
 pub use reply::ClientReply;
 pub use request::{AuthRequest, Prompt};
@@ -68,6 +72,14 @@ pub enum Page {
     },
     /// Signed out, and no application to go back to.
     LoggedOut,
+    /// Changing one's password.
+    ChangePassword {
+        csrf: String,
+        email: String,
+        error: Option<String>,
+        done: bool,
+        status: u16,
+    },
 }
 
 /// What the browser is shown.
@@ -180,6 +192,22 @@ pub async fn handle(state: &State, input: Input, now: i64) -> Answer {
     };
     answer.client_id = client_id;
     answer
+}
+
+/// Runs the sign-in page (`/login`).
+pub async fn sign_in_page(state: &State, input: Input, now: i64) -> Answer {
+    match Box::pin(sign_in::run(state, &input, now)).await {
+        Ok(a) => a,
+        Err(e) => failure_page(e),
+    }
+}
+
+/// Runs the password change page (`/account/password`).
+pub async fn password_page(state: &State, input: Input, now: i64) -> Answer {
+    match Box::pin(password::run(state, &input, now)).await {
+        Ok(a) => a,
+        Err(e) => failure_page(e),
+    }
 }
 
 /// Appends parameters to a redirect URI, keeping any query it already has.

@@ -155,6 +155,7 @@ pub fn client_of(
 
 /// How long a fetched document may be kept: its `max-age` clamped, the
 /// shortest when it says `no-store`/`no-cache` or nothing.
+#[cfg_attr(not(feature = "outbound"), allow(dead_code))]
 fn cache_for(headers: &http::HeaderMap) -> i64 {
     let cc = headers
         .get(http::header::CACHE_CONTROL)

@@ -1,5 +1,6 @@
 //! Clients: `client#{client_id}`.
 
+use super::metrics::Timed;
 use super::models::Client;
 use super::{s, Store};
 use crate::error::StoreError;
@@ -19,6 +20,21 @@ impl Store {
             .await?
             .map(super::decode)
             .transpose()
+    }
+
+    /// Moves an open registration's TTL on (its use): its expiry and nothing
+    /// else, and only while it exists.
+    pub async fn touch_client(&self, client_id: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.calls.charge(super::capacity::write(0));
+        let res = self
+            .update(Client::key(client_id))
+            .update_expression("SET expires_at = :e")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":e", super::n(expires_at))
+            .send()
+            .timed(&self.calls)
+            .await;
+        super::condition_held(res).map(drop)
     }
 
     /// Admin (oauthctl, not the functions): deletes every grant of a client (its

@@ -20,13 +20,15 @@ mod admin;
 pub mod authorizations;
 pub mod capacity;
 mod clients;
-mod consents;
+pub mod consents;
 pub mod keyset;
 pub mod metrics;
 pub mod models;
 mod ops;
+pub mod owned;
 pub mod per_token;
 pub mod pk;
+mod registration_tokens;
 mod resources;
 pub mod schema;
 pub mod sdk;
@@ -39,8 +41,8 @@ pub use metrics::RoundTrips;
 pub use models::{
     normalize_email, About, AccessSlot, AccessTokenFormat, Authorization, Client, CodeState,
     CookieKeyItem, Granted, KeySecret, KeySecretsItem, KeySetItem, MetadataDocumentItem,
-    PreviousSecret, RefreshSlot, RegisteredBy, Resource, ResourcesItem, Session, SigningKey,
-    UsedRefresh, User, DEFAULT_TENANT,
+    PreviousSecret, RefreshSlot, RegisteredBy, RegistrationTokenItem, Resource, ResourcesItem,
+    Session, SigningKey, UsedRefresh, User, DEFAULT_TENANT,
 };
 pub use per_token::{CodeItem, Consumed, PerTokenItem, TokenItem};
 pub use pk::{access_key, authorization_csk, code_key, grant_key, refresh_key, session_key};

@@ -200,6 +200,9 @@ pub struct User {
     /// A disabled user cannot sign in or use the password grant.
     #[serde(default)]
     pub disabled: bool,
+    /// May register apps in the developer portal (`oauthctl user update --developer`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub developer: bool,
     pub created_at: i64,
 }
 
@@ -238,6 +241,9 @@ pub struct Session {
     /// The person's `sub` again, as the owner index's key (their sessions).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub owner: String,
+    /// Whether the user was a developer when they signed in (the portal).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub developer: bool,
     /// When the session started, and from what browser (shown on the account page).
     #[serde(default)]
     pub created_at: i64,
@@ -458,6 +464,29 @@ impl MetadataDocumentItem {
             expires_at: now + ttl,
         }
     }
+}
+
+/// An initial access token (RFC 7591 §3): `regtoken#{sha256(token)}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RegistrationTokenItem {
+    pub pk: String,
+    /// The scopes a client registered with it may have (`None`: the
+    /// registration scopes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// How many registrations it allows (`None`: any number until it expires).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<i64>,
+    /// How many it has made.
+    #[serde(default)]
+    pub uses: i64,
+    /// Who made it in the portal (their `sub`), if anyone did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub created_at: i64,
+    /// TTL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 /// The registered resource servers: `resources`, one item.

@@ -39,6 +39,16 @@ impl Store {
             .collect())
     }
 
+    /// Ends every session of a person but one (after a password change).
+    pub async fn delete_other_sessions(&self, sub: &str, keep: &str) -> Result<usize, StoreError> {
+        let items = self
+            .query_index(OWNER_INDEX, ("owner", sub), ("pk", owned::SESSIONS))
+            .await?;
+        let keys: Vec<String> = pks(&items).into_iter().filter(|k| k != keep).collect();
+        self.delete_keys(&keys).await?;
+        Ok(keys.len())
+    }
+
     /// Ends every session of a person (sign out everywhere); how many.
     pub async fn delete_sessions(&self, sub: &str) -> Result<usize, StoreError> {
         let items = self

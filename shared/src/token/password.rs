@@ -97,10 +97,20 @@ pub(super) async fn exchange(
         flat_claims: Some(client.legacy_claims),
         ..Granted::default()
     };
-    let (issued, released) = tokio::join!(
-        direct::start(state, &client, Direct::new(granted, audience, true), now),
-        attempt.release(state)
+    // The person gave the app their password: the app is one they allowed
+    // (the account page lists it, and can revoke it).
+    let (sub, scope) = (
+        granted.sub.clone().unwrap_or_default(),
+        granted.scope.clone(),
     );
+    let (issued, released, remembered) = tokio::join!(
+        direct::start(state, &client, Direct::new(granted, audience, true), now),
+        attempt.release(state),
+        state
+            .store
+            .put_consent(&sub, &client.client_id, &scope, now)
+    );
+    remembered?;
     released?;
     issued
 }

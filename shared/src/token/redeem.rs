@@ -126,20 +126,34 @@ pub(super) async fn redeem(
         id_token: issue.id_token,
     };
     let minted = mint(state, client, request, now).await?;
-    let used = state
-        .store
-        .swap_authorization(Some(item), |current| {
-            let current =
-                current.ok_or_else(|| OAuthError::invalid_grant("the grant no longer exists"))?;
-            Ok::<_, OAuthError>(match check(current)? {
-                Use::Redeem => Swap::Write(Box::new(next(current, &minted.issued)), Use::Redeem),
-                Use::Replay => Swap::Keep(Use::Replay),
-            })
+    let swapped = state.store.swap_authorization(Some(item), |current| {
+        let current =
+            current.ok_or_else(|| OAuthError::invalid_grant("the grant no longer exists"))?;
+        Ok::<_, OAuthError>(match check(current)? {
+            Use::Redeem => Swap::Write(Box::new(next(current, &minted.issued)), Use::Redeem),
+            Use::Replay => Swap::Keep(Use::Replay),
         })
-        .await?;
+    });
+    // An open registration's use pushes its removal on, in the same round trip.
+    let (used, touched) = tokio::join!(swapped, keep_alive(state, client, now));
+    let used = used?;
+    touched?;
     match used {
         Use::Redeem => Ok(minted.response),
         Use::Replay => replay(state, client, &id, replayed, now).await,
+    }
+}
+
+/// Pushes an open registration's TTL on when it has used up more than a day
+/// of it (at most one write a day per client).
+async fn keep_alive(state: &State, client: &Client, now: i64) -> Result<(), OAuthError> {
+    let idle = state.config.client_idle_ttl;
+    match client.expires_at {
+        Some(e) if e - now < idle - 86_400 => Ok(state
+            .store
+            .touch_client(&client.client_id, now + idle)
+            .await?),
+        _ => Ok(()),
     }
 }
 
