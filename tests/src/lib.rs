@@ -130,6 +130,44 @@ impl Env {
     pub async fn userinfo(&self, req: Request) -> Response<Body> {
         userinfo::handle(&self.state, req).await
     }
+    pub async fn account(&self, req: Request) -> Response<Body> {
+        account::handle(&self.state, req).await
+    }
+
+    /// A browser's request to the function its path is routed to (as the
+    /// template routes it): the account function's pages, or authorize.
+    pub async fn page(&self, req: Request) -> Response<Body> {
+        let path = req.uri().path();
+        if path == "/account" || path == "/developers" || path.starts_with("/developers/") {
+            self.account(req).await
+        } else {
+            self.authorize(req).await
+        }
+    }
+
+    /// A JSON request to the account function (registration): (status, JSON, response).
+    pub async fn registration(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Option<&serde_json::Value>,
+        bearer: Option<&str>,
+    ) -> (u16, serde_json::Value, Response<Body>) {
+        let mut b = http::Request::builder().method(method).uri(uri);
+        if let Some(t) = bearer {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(j) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::Text(j.to_string())
+            }
+            None => Body::Empty,
+        };
+        let resp = self.account(b.body(body).unwrap()).await;
+        let json = json_body(&resp);
+        (resp.status().as_u16(), json, resp)
+    }
 
     /// Redeems an authorization code issued for [`REDIRECT`] (client_secret_post).
     pub async fn redeem(
@@ -310,9 +348,7 @@ impl Browser {
 
     pub async fn get(&mut self, env: &Env, uri: &str) -> Response<Body> {
         let cookie = self.cookie_header();
-        let resp = env
-            .authorize(get(uri, &[("cookie", cookie.as_str())]))
-            .await;
+        let resp = env.page(get(uri, &[("cookie", cookie.as_str())])).await;
         self.absorb(&resp);
         resp
     }
@@ -320,7 +356,7 @@ impl Browser {
     pub async fn post(&mut self, env: &Env, uri: &str, pairs: &[(&str, &str)]) -> Response<Body> {
         let cookie = self.cookie_header();
         let resp = env
-            .authorize(post_form(uri, pairs, &[("cookie", cookie.as_str())]))
+            .page(post_form(uri, pairs, &[("cookie", cookie.as_str())]))
             .await;
         self.absorb(&resp);
         resp

@@ -110,14 +110,17 @@ fn new_client(body: &[u8]) -> Result<NewClient, Answer> {
     }
     // RFC 7591 §2: the defaults are the code grant and the code response.
     let grants = strings(&m, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
-    let responses = strings(&m, "response_types")?.unwrap_or_else(|| vec!["code".into()]);
-    if responses.iter().any(|r| r != "code") {
-        return Err(metadata_error("response_types: only code is supported"));
-    }
-    if grants.iter().any(|g| g == "authorization_code") != responses.iter().any(|r| r == "code") {
-        return Err(metadata_error(
-            "response_types: code goes with the authorization_code grant and only with it",
-        ));
+    let code_flow = grants.iter().any(|g| g == "authorization_code");
+    match strings(&m, "response_types")? {
+        Some(r) if r.iter().any(|t| t != "code") => {
+            return Err(metadata_error("response_types: only code is supported"))
+        }
+        Some(r) if r.is_empty() == code_flow => {
+            return Err(metadata_error(
+                "response_types: code goes with the authorization_code grant and only with it",
+            ))
+        }
+        _ => {}
     }
     let application_type = match string(&m, "application_type")?.as_deref() {
         None => None,

@@ -202,16 +202,22 @@ impl Store {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let out = self
+            let req = self
                 .ddb
                 .query()
                 .table_name(&self.table)
                 .index_name(index)
-                .key_condition_expression("#h = :h AND begins_with(#r, :p)")
                 .expression_attribute_names("#h", hash)
-                .expression_attribute_names("#r", range)
-                .expression_attribute_values(":h", s(value))
-                .expression_attribute_values(":p", s(prefix))
+                .expression_attribute_values(":h", s(value));
+            // Everything under the hash key, or what its range key begins with.
+            let req = if prefix.is_empty() {
+                req.key_condition_expression("#h = :h")
+            } else {
+                req.key_condition_expression("#h = :h AND begins_with(#r, :p)")
+                    .expression_attribute_names("#r", range)
+                    .expression_attribute_values(":p", s(prefix))
+            };
+            let out = req
                 .set_exclusive_start_key(start.take())
                 .send()
                 .timed(&self.calls)
