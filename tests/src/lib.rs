@@ -9,6 +9,7 @@ use shared::store::{Client, Store};
 use shared::{Config, State};
 use std::collections::BTreeMap;
 
+pub mod https;
 pub mod stack;
 
 /// The KMS key (moto's) that encrypts the tests' signing keys.

@@ -39,7 +39,8 @@ async fn pkce_code(
 ) -> (String, String, String) {
     // The person, once.
     let claims = Some(r#"{"name":"Ada"}"#);
-    let _ = shared::admin::create_user(&env.state.store, None, EMAIL, PASSWORD, claims, env.now()).await;
+    let _ = shared::admin::create_user(&env.state.store, None, EMAIL, PASSWORD, claims, env.now())
+        .await;
     let (verifier, challenge) = pkce();
     let mut q = vec![
         ("response_type", "code"),
@@ -437,8 +438,13 @@ async fn a_token_for_a_registered_resource_carries_it_as_its_only_audience_in_it
         .await;
     assert_eq!(location_params(&resp)["error"], "invalid_target");
     // (No openid: a refresh token without offline_access.)
-    let (code, verifier, _) =
-        pkce_code(&env, &id, NATIVE_CB, &[("resource", mcp), ("scope", "tools:read")]).await;
+    let (code, verifier, _) = pkce_code(
+        &env,
+        &id,
+        NATIVE_CB,
+        &[("resource", mcp), ("scope", "tools:read")],
+    )
+    .await;
     let (_, t, _) = env
         .token_form(&[
             ("grant_type", "authorization_code"),
