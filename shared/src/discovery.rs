@@ -9,18 +9,7 @@ use crate::oidc::{EMAIL_CLAIMS, ID_TOKEN_CLAIMS, PROFILE_CLAIMS, STANDARD_SCOPES
 use crate::state::State;
 use serde_json::{json, Value};
 
-/// Paths of the endpoints, from the issuer.
-pub const AUTHORIZATION_PATH: &str = "/oauth/authorize";
-pub const TOKEN_PATH: &str = "/oauth/token";
-pub const USERINFO_PATH: &str = "/oauth/userinfo";
-pub const REVOCATION_PATH: &str = "/oauth/revoke";
-pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
-pub const JWKS_PATH: &str = "/.well-known/jwks.json";
-pub const END_SESSION_PATH: &str = "/oauth/logout";
-/// RFC 7591's registration endpoint.
-pub const REGISTRATION_PATH: &str = crate::registration::dynamic::PATH;
-/// The sign-in page of the pages that are not an authorization request.
-pub const LOGIN_PATH: &str = "/login";
+pub use crate::paths::*;
 
 /// The metadata document.
 pub fn metadata(state: &State) -> Value {

@@ -25,6 +25,7 @@ pub mod oidc;
 #[cfg(feature = "outbound")]
 pub mod outbound;
 pub mod params;
+pub mod paths;
 pub mod per_token;
 pub mod pkce;
 #[cfg(all(feature = "signing", feature = "outbound"))]

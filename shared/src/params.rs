@@ -51,7 +51,7 @@ pub const LIMITS: &[(&str, usize)] = &[
     ("claims", 4096),
     ("resource", 2048),
     ("csrf", 128),
-    ("action", 16),
+    ("action", 32),
     ("prompt", 128),
     ("max_age", 16),
     // The portal's registration form (RFC 7591 names).

@@ -15,7 +15,7 @@ pub struct State {
     /// The signing keys this environment knows (and the signer where it signs).
     pub keys: Arc<Keys>,
     /// The registered resource servers this environment knows.
-    pub resources: Arc<crate::resource::Registered>,
+    pub resources: Arc<crate::resource::registered::Registered>,
     /// The outbound HTTP client, built on first use (most requests make none).
     #[cfg(feature = "outbound")]
     pub outbound: Arc<std::sync::OnceLock<Result<crate::outbound::Outbound, String>>>,

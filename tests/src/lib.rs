@@ -296,6 +296,27 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The hidden inputs of the form on a page that holds `marker` (a page with
+/// several forms: the account page, the portal).
+pub fn hidden_fields_of(html: &str, marker: &str) -> Vec<(String, String)> {
+    let form = html
+        .split("<form")
+        .skip(1)
+        .map(|f| &f[..f.find("</form>").unwrap_or(f.len())])
+        .find(|f| f.contains(marker))
+        .unwrap_or_else(|| panic!("no form with {marker:?} in {html}"));
+    hidden_fields(&format!("<form{form}"))
+}
+
+/// The text of the element with this `id` (a secret or token shown once).
+pub fn element_text(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\""))?;
+    let rest = &html[start..];
+    let open = rest.find('>')? + 1;
+    let close = rest[open..].find('<')?;
+    Some(unescape(&rest[open..open + close]))
+}
+
 fn unescape(s: &str) -> String {
     s.replace("&quot;", "\"")
         .replace("&lt;", "<")
@@ -399,6 +420,38 @@ impl Browser {
         if resp.status() == 303 {
             let loc = header_str(&resp, "location").unwrap().to_string();
             return self.get(env, &loc).await;
+        }
+        resp
+    }
+
+    /// Posts the form of `page` that holds `marker`, with `extra`.
+    pub async fn submit_form(
+        &mut self,
+        env: &Env,
+        path: &str,
+        page: &Response<Body>,
+        marker: &str,
+        extra: &[(&str, &str)],
+    ) -> Response<Body> {
+        let fields = hidden_fields_of(&body_text(page), marker);
+        self.post(env, path, &form_submission(&fields, extra)).await
+    }
+
+    /// Opens a page of the account function, signing in on the way when it
+    /// sends the browser to `/login` (and back): the page.
+    pub async fn open_signed_in(
+        &mut self,
+        env: &Env,
+        path: &str,
+        email: &str,
+        password: &str,
+    ) -> Response<Body> {
+        let mut resp = self.get(env, path).await;
+        if resp.status() == 303 {
+            let to = header_str(&resp, "location").unwrap().to_string();
+            assert!(to.starts_with("/login?return_to="), "{to}");
+            let login = self.get(env, &to).await;
+            resp = self.sign_in(env, "/login", &login, email, password).await;
         }
         resp
     }

@@ -11,6 +11,7 @@
 //! ([`crate::authn::BrowserSession::form_token`]). Every app a form names is
 //! checked to be the person's own before anything is done.
 
+pub mod app_form;
 pub mod people;
 pub mod portal;
 
@@ -127,7 +128,7 @@ pub async fn signed_in_or_sign_in(
             let q: String = form_urlencoded::Serializer::new(String::new())
                 .append_pair("return_to", &input.path)
                 .finish();
-            let to = format!("{}?{q}", crate::discovery::LOGIN_PATH);
+            let to = format!("{}?{q}", crate::paths::LOGIN_PATH);
             Ok(Err(Answer::redirect(to, "sign_in_first")))
         }
     }

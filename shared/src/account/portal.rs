@@ -9,106 +9,14 @@
 //! authorization of it revoked at once). A developer sees and changes only
 //! their own apps: anyone else's id is "not found".
 
+pub use super::app_form::Form;
 use super::{error_page, own_app, signed_in_or_sign_in, verified, Answer, Input, Page};
 use crate::authn::BrowserSession;
 use crate::error::OAuthError;
 use crate::params::Params;
-use crate::redirect_uri::AppType;
-use crate::registration::{self, NewClient, Registrar};
+use crate::registration::{self, Registrar};
 use crate::state::State;
-use crate::store::{About, Client, Granted, PreviousSecret};
-
-/// The registration form's values (RFC 7591 names), to show them again.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Form {
-    pub client_name: String,
-    pub redirect_uris: String,
-    pub scope: String,
-    pub token_endpoint_auth_method: String,
-    pub application_type: String,
-    pub grant_types: Vec<String>,
-    pub client_uri: String,
-    pub logo_uri: String,
-    pub tos_uri: String,
-    pub policy_uri: String,
-}
-
-impl Form {
-    fn read(p: &Params) -> Self {
-        let s = |k: &str| p.get(k).unwrap_or_default().to_string();
-        Self {
-            client_name: s("client_name"),
-            redirect_uris: s("redirect_uris"),
-            scope: s("scope"),
-            token_endpoint_auth_method: s("token_endpoint_auth_method"),
-            application_type: s("application_type"),
-            grant_types: p
-                .get_all("grant_types")
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            client_uri: s("client_uri"),
-            logo_uri: s("logo_uri"),
-            tos_uri: s("tos_uri"),
-            policy_uri: s("policy_uri"),
-        }
-    }
-
-    fn of(c: &Client) -> Self {
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        Self {
-            client_name: c.name.clone(),
-            redirect_uris: c.redirect_uris.join("\n"),
-            scope: c.scopes.join(" "),
-            token_endpoint_auth_method: if c.is_public() {
-                "none".into()
-            } else {
-                o(&c.token_endpoint_auth_method)
-            },
-            application_type: o(&c.application_type),
-            grant_types: c.grants.clone(),
-            client_uri: o(&c.about.client_uri),
-            logo_uri: o(&c.about.logo_uri),
-            tos_uri: o(&c.about.tos_uri),
-            policy_uri: o(&c.about.policy_uri),
-        }
-    }
-
-    /// The registration it asks for.
-    fn new_client(&self) -> Result<NewClient, String> {
-        let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-        let method = self.token_endpoint_auth_method.trim();
-        let application_type = match self.application_type.trim() {
-            "" => None,
-            "web" => Some(AppType::Web),
-            "native" => Some(AppType::Native),
-            _ => return Err("application_type: must be web or native".into()),
-        };
-        Ok(NewClient {
-            name: self.client_name.clone(),
-            redirect_uris: self
-                .redirect_uris
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
-            scopes: self.scope.split_whitespace().map(str::to_string).collect(),
-            grants: self.grant_types.clone(),
-            public: method == "none",
-            token_endpoint_auth_method: opt(method).filter(|m| m != "none"),
-            application_type,
-            about: About {
-                client_uri: opt(&self.client_uri),
-                logo_uri: opt(&self.logo_uri),
-                tos_uri: opt(&self.tos_uri),
-                policy_uri: opt(&self.policy_uri),
-                ..About::default()
-            },
-            ..NewClient::default()
-        })
-    }
-}
+use crate::store::{Client, Granted, PreviousSecret};
 
 /// One of the developer's apps, as the list shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,12 +63,6 @@ pub struct AppPage {
 const REGISTER: &str = "portal-register";
 const MANAGE: &str = "portal-app";
 
-async fn registrable(state: &State) -> Result<Vec<String>, OAuthError> {
-    let registered = state.resources.load(&state.store).await?;
-    let scopes: Vec<String> = registered.iter().flat_map(|r| r.scopes.clone()).collect();
-    Ok(registration::registrable_scopes(&state.config, &scopes))
-}
-
 pub(super) async fn run(
     state: &State,
     input: &Input,
@@ -204,7 +106,7 @@ async fn home(
         match p.get("action") {
             Some("register") => {
                 form = Form::read(p);
-                let scopes = registrable(state).await?;
+                let scopes = registration::registrable(state).await?;
                 match register(state, &form, &sub, &scopes, now).await? {
                     Ok((client, secret)) => {
                         tracing::info!(client_id = %client.client_id, "app registered in the portal");
@@ -250,7 +152,7 @@ async fn home(
         form,
         csrf: session.form_token(state, REGISTER, &[]).await?,
         error,
-        registrable: registrable(state).await?,
+        registrable: registration::registrable(state).await?,
         tokens: state.config.client_registration == crate::config::RegistrationPolicy::Token,
         new_token,
     };
@@ -330,9 +232,11 @@ async fn app_page(
         .get_client(id)
         .await?
         .filter(|c| !c.is_expired(now));
-    let Some(client) = own_app(stored, &sub) else {
+    let Some(mut client) = own_app(stored, &sub) else {
         return Ok(not_found());
     };
+    // A rotated-out secret past its overlap is no longer accepted: not shown.
+    client.previous_secret = client.previous_secret.filter(|p| p.until > now);
     if !input.is_post {
         return show_app(state, session, client, None, None, None).await;
     }
@@ -344,9 +248,13 @@ async fn app_page(
         Some("update") => {
             let form = Form::read(p);
             let settled = match form.new_client() {
+                // Rotation is how a secret changes; a public app gets none.
+                Ok(n) if n.public != client.is_public() => Err(
+                    "token_endpoint_auth_method: a public app stays public, a confidential one confidential".to_string(),
+                ),
                 Ok(n) => {
                     let registrar = Registrar::Developer { owner: sub.clone() };
-                    let scopes = registrable(state).await?;
+                    let scopes = registration::registrable(state).await?;
                     registration::settle(
                         n,
                         client.client_id.clone(),
@@ -359,7 +267,7 @@ async fn app_page(
                 Err(why) => Err(why),
             };
             match settled {
-                Ok(c) if c.is_public() == client.is_public() => {
+                Ok(c) => {
                     let updated = Client {
                         secret_hash: client.secret_hash.clone(),
                         previous_secret: client.previous_secret.clone(),
@@ -368,10 +276,6 @@ async fn app_page(
                     };
                     state.store.put_client(&updated, false).await?;
                     show_app(state, session, updated, None, None, Some("Saved.".into())).await
-                }
-                Ok(_) => {
-                    let why = "token_endpoint_auth_method: a public app stays public, a confidential one confidential";
-                    app_error(state, session, client, form, why).await
                 }
                 Err(why) => app_error(state, session, client, form, &why).await,
             }

@@ -33,7 +33,7 @@ pub(super) async fn run(state: &State, input: &Input, now: i64) -> Result<Answer
     else {
         let to = format!(
             "{}?return_to=%2Faccount%2Fpassword",
-            crate::discovery::LOGIN_PATH
+            crate::paths::LOGIN_PATH
         );
         return Ok(Answer::redirect(to, 303, "sign_in_first"));
     };

@@ -11,6 +11,7 @@
 //! the client id.
 
 pub mod dynamic;
+pub mod members;
 pub mod metadata_document;
 
 use crate::config::Config;
@@ -105,6 +106,16 @@ fn grants_allowed(registrar: &Registrar) -> &'static [GrantType] {
         ],
         Registrar::App { open: true } => &[GrantType::AuthorizationCode, GrantType::RefreshToken],
     }
+}
+
+/// What anyone but the operator may register as scope here: the deployment's
+/// registration scopes and the scopes of the registered resources.
+pub async fn registrable(
+    state: &crate::state::State,
+) -> Result<Vec<String>, crate::error::StoreError> {
+    let registered = state.resources.load(&state.store).await?;
+    let scopes: Vec<String> = registered.iter().flat_map(|r| r.scopes.clone()).collect();
+    Ok(registrable_scopes(&state.config, &scopes))
 }
 
 /// What anyone but the operator may register as scope: the deployment's

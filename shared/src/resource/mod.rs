@@ -11,47 +11,11 @@
 use crate::error::{ErrorCode, OAuthError, StoreError};
 use crate::params::Params;
 use crate::state::State;
-use crate::store::{AccessTokenFormat, Client, Resource, Store};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use crate::store::{AccessTokenFormat, Client, Resource};
+use std::sync::Arc;
 
-/// How long an environment keeps its copy of the registered resources.
-const CACHE_TTL: Duration = Duration::from_secs(60);
-
-/// The registered resource servers an execution environment knows: read
-/// when a request names a resource the client did not register itself, and
-/// kept a minute.
-#[derive(Debug, Default)]
-pub struct Registered {
-    cached: Mutex<Option<(Arc<[Resource]>, Instant)>>,
-}
-
-impl Registered {
-    /// All of them, from the copy when it is young.
-    pub async fn load(&self, store: &Store) -> Result<Arc<[Resource]>, StoreError> {
-        if let Some((set, at)) = self.cached.lock().expect("resources lock").as_ref() {
-            if at.elapsed() < CACHE_TTL {
-                return Ok(set.clone());
-            }
-        }
-        let set: Arc<[Resource]> = store
-            .get_resources()
-            .await?
-            .map(|i| i.resources)
-            .unwrap_or_default()
-            .into();
-        // None registered: not kept, so the first one registered is seen at once.
-        if !set.is_empty() {
-            *self.cached.lock().expect("resources lock") = Some((set.clone(), Instant::now()));
-        }
-        Ok(set)
-    }
-
-    /// Forgets the copy (after this environment changed them: oauthctl, tests).
-    pub fn forget(&self) {
-        *self.cached.lock().expect("resources lock") = None;
-    }
-}
+pub mod registered;
+pub use registered::Registered;
 
 /// The registered resources a request may need: none (and no read) when every
 /// resource it names is the client's own.
@@ -225,7 +189,7 @@ pub fn aud_claim(audience: &[String]) -> serde_json::Value {
 /// issued before audiences were kept (`aud` empty) keep working.
 pub fn for_userinfo(state: &State, aud: &[String]) -> bool {
     let issuer = &state.config.issuer;
-    let endpoint = format!("{issuer}{}", crate::discovery::USERINFO_PATH);
+    let endpoint = format!("{issuer}{}", crate::paths::USERINFO_PATH);
     aud.is_empty() || aud.iter().any(|a| a == issuer || *a == endpoint)
 }
 
