@@ -349,6 +349,11 @@ impl Browser {
     }
 
     /// The `Cookie` header this browser sends.
+    /// Every cookie's value (the log hygiene test looks for them in the logs).
+    pub fn cookie_values(&self) -> Vec<String> {
+        self.cookies.values().cloned().collect()
+    }
+
     pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()

@@ -196,6 +196,163 @@ async fn the_whole_flow_logs_no_secret() {
     }
 }
 
+/// Captures every log line of `f` at TRACE level.
+fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    (capture, tracing::subscriber::set_default(subscriber))
+}
+
+fn assert_no_secret_in(capture: &Capture, secrets: &[String]) {
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    println!(
+        "captured {} log lines, searched for {} secret values",
+        logs.lines().count(),
+        secrets.len()
+    );
+    assert!(
+        logs.contains("\"outcome\""),
+        "the request lines were captured"
+    );
+    for s in secrets {
+        assert!(s.len() >= 8, "{s:?} is no secret value");
+        if let Some(line) = logs.lines().find(|l| l.contains(s.as_str())) {
+            eprintln!("LEAK in: {}", line.replace(s.as_str(), "<SECRET>"));
+        }
+        assert!(
+            !logs.contains(s.as_str()),
+            "a secret value appears in the logs"
+        );
+    }
+}
+
+/// Self-service: an initial access token, a registration and its
+/// registration access tokens (RFC 7591/7592), the portal's secrets (shown
+/// once, rotated) and test token, the pages' cookies and form tokens.
+#[tokio::test(flavor = "current_thread")]
+async fn registration_and_the_portal_log_no_secret() {
+    let (capture, _guard) = capture();
+    let env = env_with(|mut c| {
+        c.client_registration = shared::config::RegistrationPolicy::Token;
+        c
+    })
+    .await;
+    let mut secrets: Vec<String> = vec![PASSWORD.to_string()];
+    let made = shared::admin::registration_tokens::create(
+        &env.state.store,
+        Some(3600),
+        Some(1),
+        None,
+        None,
+        env.now(),
+    )
+    .await
+    .unwrap();
+    let initial = made["token"].as_str().unwrap().to_string();
+    secrets.push(initial.clone());
+    let metadata = serde_json::json!({
+        "client_name": "Registered",
+        "redirect_uris": ["https://app.example/cb"],
+        "token_endpoint_auth_method": "client_secret_basic",
+    });
+    let (status, reg, _) = env
+        .registration("POST", "/oauth/register", Some(&metadata), Some(&initial))
+        .await;
+    assert_eq!(status, 201, "{reg}");
+    secrets.push(reg["client_secret"].as_str().unwrap().into());
+    let uri = reg["registration_client_uri"].as_str().unwrap();
+    let path = &uri[uri.find("/oauth/").unwrap()..];
+    let token = reg["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    secrets.push(token.clone());
+    let (status, read, _) = env.registration("GET", path, None, Some(&token)).await;
+    assert_eq!(status, 200, "{read}");
+    secrets.push(read["registration_access_token"].as_str().unwrap().into());
+    // A used-up initial token and a wrong registration token, refused.
+    let (status, _, _) = env
+        .registration("POST", "/oauth/register", Some(&metadata), Some(&initial))
+        .await;
+    assert_eq!(status, 401);
+    let wrong = "not-the-registration-token";
+    secrets.push(wrong.into());
+    let (status, _, _) = env.registration("GET", path, None, Some(wrong)).await;
+    assert_eq!(status, 401);
+
+    // The portal: sign in, register an app, rotate its secret, mint a test token.
+    let sub = env.user(None, EMAIL, PASSWORD, "{}").await;
+    let who = shared::admin::UserRef::Id(sub);
+    shared::admin::users::update_user(&env.state.store, &who, None, Some(true))
+        .await
+        .unwrap();
+    let mut browser = Browser::default();
+    let portal = browser
+        .open_signed_in(&env, "/developers", EMAIL, PASSWORD)
+        .await;
+    collect_cookies(&portal, &mut secrets);
+    secrets.extend(browser.cookie_values());
+    let html = body_text(&portal);
+    let fields = hidden_fields_of(&html, "value=\"register\"");
+    secrets.extend(
+        fields
+            .iter()
+            .filter(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.clone()),
+    );
+    let mut pairs = form_submission(
+        &fields,
+        &[
+            ("action", "register"),
+            ("client_name", "Portal App"),
+            ("redirect_uris", "https://app.example/cb"),
+            ("scope", "openid email"),
+            ("token_endpoint_auth_method", "client_secret_basic"),
+        ],
+    );
+    pairs.push(("grant_types", "authorization_code"));
+    let app = browser.post(&env, "/developers", &pairs).await;
+    let html = body_text(&app);
+    let id = element_text(&html, "client_id").expect("the app's id");
+    secrets.push(element_text(&html, "client_secret").expect("its secret"));
+    let path = format!("/developers/apps/{id}");
+    let rotated = browser
+        .submit_form(
+            &env,
+            &path,
+            &app,
+            "value=\"rotate\"",
+            &[("action", "rotate"), ("overlap_hours", "1")],
+        )
+        .await;
+    secrets.push(element_text(&body_text(&rotated), "client_secret").expect("the new secret"));
+    let minted = browser
+        .submit_form(
+            &env,
+            &path,
+            &rotated,
+            "value=\"token\"",
+            &[("action", "token"), ("scope", "openid email")],
+        )
+        .await;
+    secrets.push(element_text(&body_text(&minted), "test_token").expect("a test token"));
+    let account = browser.get(&env, "/account").await;
+    assert_eq!(account.status(), 200);
+    secrets.extend(
+        hidden_fields(&body_text(&account))
+            .into_iter()
+            .filter(|(k, _)| k == "csrf")
+            .map(|(_, v)| v),
+    );
+    secrets.extend(browser.cookie_values());
+    assert_no_secret_in(&capture, &secrets);
+}
+
 fn collect_cookies(resp: &lambda_http::Response<lambda_http::Body>, out: &mut Vec<String>) {
     for v in resp.headers().get_all("set-cookie") {
         let first = v.to_str().unwrap().split(';').next().unwrap();
