@@ -14,10 +14,16 @@ cd "$(dirname "$0")/.."
 # GET /openapi.yaml is left out: it takes no input, tests/e2e/test_routes.py checks it
 # byte for byte, and cargo lambda watch intermittently stalls relaying its 17 KB body
 # to concurrent clients although the function answers at once (its log shows 200).
-SCHEMATHESIS_HOOKS="" schemathesis run openapi.yaml \
-    --url "$1" \
-    --auth "$2" \
-    --exclude-path /openapi.yaml \
+# The registration endpoints (RFC 7591/7592) take JSON: their negative data
+# includes bodies that are not UTF-8, which cargo lambda watch answers with its
+# own 500 before any function runs (the function answers them 400
+# invalid_client_metadata: tests/tests/registration.rs). They run a second
+# time with schema-valid data only; the first run leaves them out.
+st() {
+    SCHEMATHESIS_HOOKS="" schemathesis run openapi.yaml \
+    --url "$BASE" \
+    --auth "$AUTH" \
+    "$@" \
     --checks all \
     --exclude-checks positive_data_acceptance,unsupported_method,missing_required_header,ignored_auth \
     --phases examples,coverage,fuzzing,stateful \
@@ -26,4 +32,8 @@ SCHEMATHESIS_HOOKS="" schemathesis run openapi.yaml \
     --request-timeout 30 \
     --seed 1 \
     --suppress-health-check all \
-    --report junit --report-dir test-output/schemathesis
+    --report junit --report-dir "test-output/schemathesis$SUFFIX"
+}
+BASE=$1 AUTH=$2
+SUFFIX="" st --exclude-path /openapi.yaml --exclude-path-regex '^/oauth/register'
+SUFFIX="-registration" st --include-path-regex '^/oauth/register' --mode positive

@@ -465,3 +465,23 @@ async fn a_token_for_a_registered_resource_carries_it_as_its_only_audience_in_it
         .await;
     assert_eq!((status, e["error"].as_str()), (400, Some("invalid_target")));
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_json_text_is_invalid_client_metadata() {
+    let env = open_env().await;
+    for (method, uri) in [("POST", "/oauth/register"), ("PUT", "/oauth/register/0")] {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer x")
+            .body(lambda_http::Body::Binary(b"~\xff\xfe\x80y".to_vec()))
+            .unwrap();
+        let resp = env.account(req).await;
+        let status = resp.status().as_u16();
+        assert!(status == 400 || status == 401, "{method} {uri}: {status}");
+        if status == 400 {
+            assert_eq!(json_body(&resp)["error"], "invalid_client_metadata");
+        }
+    }
+}
