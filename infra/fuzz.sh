@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.2
 export RUSTC_BOOTSTRAP=1
-TARGETS=${FUZZ_TARGETS:-"params request scope redirect_uri pkce credential jwt authorize_params"}
+TARGETS=${FUZZ_TARGETS:-"params request scope redirect_uri pkce credential jwt authorize_params registration"}
 mkdir -p test-output
 report=test-output/fuzz-report.txt
 : >"$report"

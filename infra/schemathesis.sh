@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 # invalid_client_metadata: tests/tests/registration.rs). They run a second
 # time with schema-valid data only; the first run leaves them out.
 st() {
-    SCHEMATHESIS_HOOKS="" schemathesis run openapi.yaml \
+    SCHEMATHESIS_HOOKS="" schemathesis --config-file infra/schemathesis.toml run openapi.yaml \
     --url "$BASE" \
     --auth "$AUTH" \
     "$@" \

@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(req) = b.body(Body::Binary(get(4).to_vec())) else { return };
     let _ = params(&req);
     let _ = basic_credentials(req.headers());
-    let _ = bearer(&req);
+    let _ = bearer(&req, false);
+    let _ = bearer(&req, true);
     let _ = cookie(req.headers(), "oauth_session");
 });
