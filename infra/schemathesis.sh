@@ -26,7 +26,6 @@ st() {
     "$@" \
     --checks all \
     --exclude-checks positive_data_acceptance,unsupported_method,missing_required_header,ignored_auth \
-    --phases examples,coverage,fuzzing,stateful \
     --max-examples "${ST_MAX_EXAMPLES:-25}" \
     --workers 2 \
     --request-timeout 30 \
@@ -35,5 +34,7 @@ st() {
     --report junit --report-dir "test-output/schemathesis$SUFFIX"
 }
 BASE=$1 AUTH=$2
-SUFFIX="" st --exclude-path /openapi.yaml --exclude-path-regex '^/oauth/register'
-SUFFIX="-registration" st --include-path-regex '^/oauth/register' --mode positive
+SUFFIX="" st --exclude-path /openapi.yaml --exclude-path-regex '^/oauth/register' \
+    --phases examples,coverage,fuzzing,stateful
+SUFFIX="-registration" st --include-path-regex '^/oauth/register' --mode positive \
+    --phases examples,coverage,fuzzing

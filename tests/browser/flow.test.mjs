@@ -4,17 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-
-const BASE = process.env.OAUTH_BASE ?? 'http://127.0.0.1:9000';
-const OAUTHCTL = process.env.OAUTHCTL ?? 'target/debug/oauthctl';
-const OUT = process.env.TEST_OUTPUT ?? 'test-output';
-mkdirSync(OUT, { recursive: true });
-
-const ctl = (...args) => JSON.parse(execFileSync(OAUTHCTL, args, { encoding: 'utf8' }));
-const rand = () => Math.random().toString(36).slice(2, 10);
+import { BASE, ctl, rand, launch, signInAs, OUT } from './stack.mjs';
 
 let server, callback, browser, client, secret;
 const email = `browser-${rand()}@example.com`;
@@ -31,11 +21,7 @@ before(async () => {
   secret = ctl('client', 'create', '--name', 'Acme Dashboard', '--id', client, '--redirect-uri', callback,
     '--scope', 'profile read write').client_secret;
   ctl('user', 'create', '--email', email, '--password', password);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -49,11 +35,7 @@ const authorizeUrl = (scope, state) =>
 
 const phone = () => browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
 
-async function signIn(page) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page) => signInAs(page, email, password);
 
 const landed = (page) => new URL(page.url());
 

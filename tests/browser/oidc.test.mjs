@@ -6,14 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { BASE, ctl, rand, launch, signInAs } from './stack.mjs';
 import * as client from 'openid-client';
-
-const BASE = process.env.OAUTH_BASE ?? 'http://127.0.0.1:9000';
-const OAUTHCTL = process.env.OAUTHCTL ?? 'target/debug/oauthctl';
-const ctl = (...args) => JSON.parse(execFileSync(OAUTHCTL, args, { encoding: 'utf8' }));
-const rand = () => Math.random().toString(36).slice(2, 10);
 
 let server, origin, browser, config, clientId;
 const email = `rp-${rand()}@example.com`;
@@ -41,11 +35,7 @@ before(async () => {
   config = await client.discovery(new URL(BASE), clientId, secret, client.ClientSecretBasic(), {
     execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -53,11 +43,7 @@ after(async () => {
   server?.close();
 });
 
-async function signIn(page) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page) => signInAs(page, email, password);
 
 test('code flow with PKCE and nonce: a verified ID token, userinfo, refresh, logout', async () => {
   const meta = config.serverMetadata();

@@ -216,6 +216,10 @@ fn portal(p: &PortalPage) -> String {
 }
 
 fn app(p: &AppPage) -> String {
+    // The forms name the app's page: it is also shown at /developers, right
+    // after registering (with the secret, once).
+    let id: String = url::form_urlencoded::byte_serialize(p.client.client_id.as_bytes()).collect();
+    let action = format!("/developers/apps/{id}");
     let c = &p.client;
     let hidden = html! { input type="hidden" name="csrf" value=(p.csrf); };
     layout_wide(
@@ -241,14 +245,14 @@ fn app(p: &AppPage) -> String {
                 code.secret #test_token { (t) }
             }
             h2 { "Settings" }
-            form method="post" {
+            form method="post" action=(action) {
                 (hidden)
                 (fields(&p.form, None))
                 button.primary type="submit" name="action" value="update" { "Save" }
             }
             @if !c.is_public() {
                 h2 { "Rotate the secret" }
-                form method="post" {
+                form method="post" action=(action) {
                     (hidden)
                     label for="overlap_hours" { "Keep the old secret working for" }
                     select #overlap_hours name="overlap_hours" {
@@ -261,14 +265,14 @@ fn app(p: &AppPage) -> String {
                 }
             }
             h2 { "Test token" }
-            form method="post" {
+            form method="post" action=(action) {
                 (hidden)
                 label for="token_scope" { "Scopes (space-separated, from " (c.scopes.join(" ")) ")" }
                 input #token_scope type="text" name="scope" value=(c.default_scopes.join(" "));
                 button.secondary type="submit" name="action" value="token" { "Mint a test token" }
             }
             h2 { "Delete" }
-            form method="post" {
+            form method="post" action=(action) {
                 (hidden)
                 p { "Deleting the app revokes the access of everyone who allowed it." }
                 button.secondary type="submit" name="action" value="delete" { "Delete this app" }
