@@ -29,6 +29,8 @@ export ISSUER="http://127.0.0.1:$PORT"
 export RUST_LOG=info
 # The legacy APIs' documented requests carry credentials in query strings (docs/compatibility.md).
 export TOKEN_QUERY_PARAMS=allow
+# Dynamic registration with initial access tokens (openid-client registers itself).
+export CLIENT_REGISTRATION=token
 export SCOPE_DESCRIPTIONS='{"profile":"See your name and email address","read":"Read your data","write":"Change your data"}'
 cargo build --quiet --workspace
 start_watch "$PORT" test-output/watch.log

@@ -127,3 +127,54 @@ test('form_post with scripts off: a button posts the code, and the library redee
   assert.equal(tokens.refresh_token, undefined, 'no offline_access: no refresh token');
   await context.close();
 });
+
+test('dynamic registration: openid-client registers itself (RFC 7591, an initial access token), signs a person in, and the registration is read back (RFC 7592)', async () => {
+  const meta = config.serverMetadata();
+  assert.equal(meta.registration_endpoint, `${BASE}/oauth/register`);
+  const { token } = ctl('registration-token', 'create', '--uses', '1', '--ttl', '600');
+  const registered = await client.dynamicClientRegistration(new URL(BASE), {
+    client_name: 'openid-client, registered by itself',
+    redirect_uris: [`${origin}/dcr`],
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: 'openid email',
+    // The method it registered is the one the token endpoint accepts from it.
+  }, client.ClientSecretBasic(), { initialAccessToken: token, execute: [client.allowInsecureRequests] });
+  const md = registered.clientMetadata();
+  assert.ok(md.client_id && md.client_secret && md.registration_access_token);
+  assert.equal(md.client_secret_expires_at, 0);
+  // The same initial access token is used up.
+  const again = await fetch(`${BASE}/oauth/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ redirect_uris: [`${origin}/dcr`] }),
+  });
+  assert.equal(again.status, 401);
+
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(registered, {
+    redirect_uri: `${origin}/dcr`, scope: 'openid email', state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url.href);
+  await signIn(page);
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.waitForURL(`${origin}/dcr**`);
+  const tokens = await client.authorizationCodeGrant(registered, new URL(page.url()), {
+    pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true,
+  });
+  assert.equal(tokens.claims().aud, md.client_id);
+  await context.close();
+
+  const read = await fetch(md.registration_client_uri, {
+    headers: { authorization: `Bearer ${md.registration_access_token}` },
+  });
+  assert.equal(read.status, 200);
+  const body = await read.json();
+  assert.equal(body.client_id, md.client_id);
+  assert.equal(body.client_secret, undefined, 'the secret is never shown again');
+  assert.deepEqual(body.redirect_uris, [`${origin}/dcr`]);
+});
