@@ -122,6 +122,16 @@ impl Env {
         .sub
     }
 
+    /// A user (password [`PASSWORD`]) with the developer role: may use My Apps.
+    pub async fn developer(&self, email: &str) -> String {
+        let sub = self.user(None, email, PASSWORD, r#"{"name":"Dev"}"#).await;
+        let who = admin::UserRef::Id(sub.clone());
+        admin::users::update_user(&self.state.store, &who, None, Some(true))
+            .await
+            .expect("developer role");
+        sub
+    }
+
     pub async fn authorize(&self, req: Request) -> Response<Body> {
         authorize::handle(&self.state, req).await
     }

@@ -9,15 +9,6 @@ use oauth_tests::*;
 const DEV: &str = "dev@example.com";
 const DEV2: &str = "other-dev@example.com";
 
-async fn developer(env: &Env, email: &str) -> String {
-    let sub = env.user(None, email, PASSWORD, r#"{"name":"Dev"}"#).await;
-    let who = shared::admin::UserRef::Id(sub.clone());
-    shared::admin::users::update_user(&env.state.store, &who, None, Some(true))
-        .await
-        .unwrap();
-    sub
-}
-
 /// Registers an app in the portal: the app page (with its secret).
 async fn register(
     env: &Env,
@@ -82,7 +73,7 @@ async fn client_credentials(env: &Env, id: &str, secret: &str) -> u16 {
 async fn a_developer_registers_an_app_rotates_its_secret_without_an_outage_and_mints_a_test_token()
 {
     let env = env().await;
-    let sub = developer(&env, DEV).await;
+    let sub = env.developer(DEV).await;
     let mut browser = Browser::default();
     let app = register(&env, &mut browser, &[]).await;
     assert_eq!(app.status(), 200, "{}", body_text(&app));
@@ -183,8 +174,8 @@ async fn a_developer_registers_an_app_rotates_its_secret_without_an_outage_and_m
 #[tokio::test]
 async fn a_developer_sees_and_changes_only_their_own_apps() {
     let env = env().await;
-    developer(&env, DEV).await;
-    developer(&env, DEV2).await;
+    env.developer(DEV).await;
+    env.developer(DEV2).await;
     let mut owner = Browser::default();
     let app = register(&env, &mut owner, &[]).await;
     let id = element_text(&body_text(&app), "client_id").unwrap();

@@ -2,8 +2,7 @@
 //! developer types it, shown again with what they typed when it is refused.
 
 use crate::params::Params;
-use crate::redirect_uri::AppType;
-use crate::registration::NewClient;
+use crate::registration::{members, NewClient};
 use crate::store::{About, Client};
 
 /// The registration form's values (RFC 7591 names), to show them again.
@@ -68,9 +67,7 @@ impl Form {
         let method = self.token_endpoint_auth_method.trim();
         let application_type = match self.application_type.trim() {
             "" => None,
-            "web" => Some(AppType::Web),
-            "native" => Some(AppType::Native),
-            _ => return Err("application_type: must be web or native".into()),
+            v => Some(members::application_type(v)?),
         };
         Ok(NewClient {
             name: self.client_name.clone(),

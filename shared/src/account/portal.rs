@@ -247,11 +247,11 @@ async fn app_page(
     match p.get("action") {
         Some("update") => {
             let form = Form::read(p);
-            let settled = match form.new_client() {
-                // Rotation is how a secret changes; a public app gets none.
-                Ok(n) if n.public != client.is_public() => Err(
-                    "token_endpoint_auth_method: a public app stays public, a confidential one confidential".to_string(),
-                ),
+            let settled = match form.new_client().and_then(|n| {
+                registration::keeps_kind(&n, &client)
+                    .map(|()| n)
+                    .map_err(String::from)
+            }) {
                 Ok(n) => {
                     let registrar = Registrar::Developer { owner: sub.clone() };
                     let scopes = registration::registrable(state).await?;

@@ -9,7 +9,7 @@
 //! says. Unknown members are ignored; a bad one is `invalid_redirect_uri` or
 //! `invalid_client_metadata` naming it and why (§3.2.2).
 
-use super::{members, new_secret, registrable, settle, Registrar};
+use super::{keeps_kind, members, new_secret, registrable, settle, Registrar};
 use crate::config::RegistrationPolicy;
 use crate::crypto;
 use crate::error::StoreError;
@@ -198,10 +198,8 @@ pub async fn manage(
             if m.get("client_id").and_then(Value::as_str) != Some(client_id) {
                 return Ok(metadata_error("client_id: must be the registration's own"));
             }
-            if new.public != client.is_public() {
-                return Ok(metadata_error(
-                    "token_endpoint_auth_method: a public client stays public, a confidential one confidential",
-                ));
+            if let Err(why) = keeps_kind(&new, &client) {
+                return Ok(metadata_error(why));
             }
             let registrar = Registrar::App {
                 open: client.unverified,

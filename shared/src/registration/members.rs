@@ -35,6 +35,15 @@ fn strings(m: &Map<String, Value>, member: &str) -> Result<Option<Vec<String>>, 
     }
 }
 
+/// RFC 7591 §2 / OpenID Connect Registration §2 `application_type`.
+pub fn application_type(value: &str) -> Result<AppType, &'static str> {
+    match value {
+        "web" => Ok(AppType::Web),
+        "native" => Ok(AppType::Native),
+        _ => Err("application_type: must be web or native"),
+    }
+}
+
 /// The registration a client's metadata asks for (RFC 7591 §2).
 pub fn read(body: &[u8]) -> Result<NewClient, String> {
     if body.len() > MAX_BODY {
@@ -70,11 +79,9 @@ pub fn read(body: &[u8]) -> Result<NewClient, String> {
         }
         _ => {}
     }
-    let application_type = match string(&m, "application_type")?.as_deref() {
+    let application_type = match string(&m, "application_type")? {
         None => None,
-        Some("web") => Some(AppType::Web),
-        Some("native") => Some(AppType::Native),
-        Some(_) => return Err("application_type: must be web or native".into()),
+        Some(v) => Some(application_type(&v)?),
     };
     Ok(NewClient {
         name: string(&m, "client_name")?.unwrap_or_default(),

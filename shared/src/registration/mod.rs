@@ -140,6 +140,14 @@ fn check_uri(member: &str, uri: &str) -> Result<(), Refusal> {
     }
 }
 
+/// A changed registration keeps its kind: a secret changes by rotation, and a
+/// public client never gets one (RFC 7592 §2.2 lets the server refuse a change).
+pub fn keeps_kind(new: &NewClient, client: &Client) -> Result<(), &'static str> {
+    (new.public == client.is_public()).then_some(()).ok_or(
+        "token_endpoint_auth_method: a public client stays public, a confidential one confidential",
+    )
+}
+
 /// A registration's settings checked for this registrar: the client to
 /// store (its id `id`; secret and registration token are the caller's).
 /// `registrable` is what anyone but the operator may have as scope
