@@ -76,7 +76,8 @@ pub enum RegistrationPolicy {
     /// Whoever holds an initial access token (`oauthctl registration-token
     /// create`, or the portal).
     Token,
-    /// Anyone (what MCP clients need), fenced (`crate::registration`).
+    /// Anyone (what MCP clients need), fenced (`crate::registration`); a
+    /// registration that brings an initial access token is not fenced.
     Open,
 }
 

@@ -321,6 +321,58 @@ async fn who_may_register_is_the_deployments_choice() {
         )
         .await;
     assert_eq!(status, 401, "two uses, spent");
+
+    // Open: anyone, fenced; an initial access token brought along is still
+    // checked, and its registration is the operator's, not fenced.
+    let open = open_env().await;
+    let (status, reg, _) = open
+        .registration("POST", "/oauth/register", Some(&mcp_metadata()), None)
+        .await;
+    assert_eq!(status, 201, "{reg}");
+    let fenced = open
+        .state
+        .store
+        .get_client(reg["client_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(fenced.unverified && fenced.expires_at.is_some());
+    let (status, e, _) = open
+        .registration(
+            "POST",
+            "/oauth/register",
+            Some(&mcp_metadata()),
+            Some("not-a-token"),
+        )
+        .await;
+    assert_eq!((status, e["error"].as_str()), (401, Some("invalid_token")));
+    let made = shared::admin::registration_tokens::create(
+        &open.state.store,
+        Some(3600),
+        Some(1),
+        None,
+        None,
+        open.now(),
+    )
+    .await
+    .unwrap();
+    let (status, reg, _) = open
+        .registration(
+            "POST",
+            "/oauth/register",
+            Some(&mcp_metadata()),
+            made["token"].as_str(),
+        )
+        .await;
+    assert_eq!(status, 201, "{reg}");
+    let c = open
+        .state
+        .store
+        .get_client(reg["client_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!c.unverified && c.expires_at.is_none());
 }
 
 #[tokio::test]

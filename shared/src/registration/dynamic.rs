@@ -72,39 +72,42 @@ pub async fn register(
     bearer: Option<&str>,
     now: i64,
 ) -> Result<Answer, StoreError> {
-    let open = match state.config.client_registration {
-        RegistrationPolicy::Off => {
-            return Ok(error(
-                403,
-                "access_denied",
-                "this server does not take dynamic client registrations",
-            ))
-        }
-        RegistrationPolicy::Open => true,
-        RegistrationPolicy::Token => false,
-    };
+    let policy = state.config.client_registration;
+    if policy == RegistrationPolicy::Off {
+        return Ok(error(
+            403,
+            "access_denied",
+            "this server does not take dynamic client registrations",
+        ));
+    }
     let mut scopes = registrable(state).await?;
-    if !open {
-        // RFC 7591 §3: the initial access token, as a bearer token; each
-        // registration spends one of its uses.
-        let Some(token) = bearer else {
+    // RFC 7591 §3: the initial access token, as a bearer token; each
+    // registration spends one of its uses. Required under `token`; under
+    // `open` it is optional, and a registration that brings one is the
+    // operator's, not fenced as an open one (a token presented is checked).
+    let open = match bearer {
+        None if policy == RegistrationPolicy::Token => {
             return Ok(error(
                 401,
                 "invalid_token",
                 "an initial access token is required",
             ));
-        };
-        let Some(t) = state.store.spend_registration_token(token, now).await? else {
-            return Ok(error(
-                401,
-                "invalid_token",
-                "the initial access token is invalid, expired or spent",
-            ));
-        };
-        if let Some(allowed) = t.scopes {
-            scopes.retain(|s| allowed.contains(s));
         }
-    }
+        None => true,
+        Some(token) => {
+            let Some(t) = state.store.spend_registration_token(token, now).await? else {
+                return Ok(error(
+                    401,
+                    "invalid_token",
+                    "the initial access token is invalid, expired or spent",
+                ));
+            };
+            if let Some(allowed) = t.scopes {
+                scopes.retain(|s| allowed.contains(s));
+            }
+            false
+        }
+    };
     let new = match members::read(body).map_err(metadata_error) {
         Ok(n) => n,
         Err(a) => return Ok(a),
