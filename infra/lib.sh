@@ -81,3 +81,28 @@ start_watch() { # port logfile
 oauthctl() {
     "$ROOT/target/debug/oauthctl" "$@"
 }
+
+# A test CA and a certificate it signs for localhost and 127.0.0.1, for https
+# on loopback (the tests' Client ID Metadata Documents): ca.pem, cert.pem, key.pem.
+test_ca() { # dir
+    mkdir -p "$1"
+    [ -s "$1/cert.pem" ] && return 0
+    log "making a test CA in $1"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=oauth-server test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+        -keyout "$1/ca.key" -out "$1/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$1/key.pem" -out "$1/cert.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$1/ext.cnf"
+    openssl x509 -req -in "$1/cert.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial -days 30 \
+        -extfile "$1/ext.cnf" -out "$1/cert.pem" 2>/dev/null
+}
+
+# The example MCP server (infra/examples/mcp-server/local.mjs) at `url`,
+# taking tokens of $ISSUER.
+start_mcp() { # url logfile
+    log "starting the example MCP server on $1"
+    MCP_URL="$1" setsid node "$ROOT/infra/examples/mcp-server/local.mjs" >"$2" 2>&1 &
+    PIDS+=("$!")
+    local port=${1#http://127.0.0.1:}
+    wait_for_port "${port%%/*}" 30
+}

@@ -139,7 +139,7 @@ EXPECTED = {
     # The only function that registers clients.
     "AccountFunction": {
         "dynamodb:GetItem": {"client#*", "session#*", "cookie-key", "resources"},
-        "dynamodb:BatchGetItem": {"client#*", "grant#*"},
+        "dynamodb:BatchGetItem": {"client#*", "grant#*", "cimd#*"},
         "dynamodb:PutItem": {"client#*", "grant#*", "regtoken#*", "cookie-key"},
         "dynamodb:UpdateItem": {"regtoken#*"},
         "dynamodb:DeleteItem": {"client#*", "consent#*"},

@@ -171,6 +171,13 @@ fn consent(
     let about = &client.about;
     let sends_to = host(answer_to);
     let home = host(about.client_uri.as_deref());
+    // A Client ID Metadata Document's client is known by where its document
+    // lives: the host of its client_id URL (the draft's advice to show it).
+    let published_at = client
+        .client_id
+        .starts_with("https://")
+        .then(|| host(Some(&client.client_id)))
+        .flatten();
     layout(
         "Authorize access",
         html! {
@@ -197,6 +204,7 @@ fn consent(
                 }
             }
             dl.about {
+                @if let Some(h) = &published_at { dt { "Published by" } dd { (h) } }
                 @if let Some(h) = &sends_to { dt { "Sends you back to" } dd { (h) } }
                 @if let Some(h) = &home { dt { "Homepage" } dd { a href=[about.client_uri.as_deref()] rel="noopener noreferrer" { (h) } } }
             }

@@ -157,14 +157,16 @@ async fn page(
     let ids: Vec<String> = consents.iter().map(|(id, _)| id.clone()).collect();
     // The apps themselves, and each one's authorizations of this person, in
     // parallel; then those authorizations.
-    let registered: Vec<String> = ids
+    let (documents, registered): (Vec<String>, Vec<String>) = ids
         .iter()
-        .filter(|id| !crate::registration::metadata_document::is_document_url(id))
         .cloned()
-        .collect();
+        .partition(|id| crate::registration::metadata_document::is_document_url(id));
     let keys = futures_keys(state, &ids, sub);
-    let (clients, keys) = tokio::join!(store.get_clients(&registered), keys);
-    let (clients, keys) = (clients?, keys?);
+    let (clients, keys) = tokio::join!(
+        store.get_clients_and_documents(&registered, &documents, now),
+        keys
+    );
+    let ((clients, documents), keys) = (clients?, keys?);
     let grants = store.get_authorizations(&keys).await?;
     let mut used: BTreeMap<&str, i64> = BTreeMap::new();
     for g in &grants {
@@ -182,13 +184,18 @@ async fn page(
                 host_of(c),
                 c.access_token_format == AccessTokenFormat::Jwt,
             ),
-            // A metadata document's client: known by its URL's host.
+            // A metadata document's client: the name its cached document
+            // gives (as on the consent page), else its URL's host.
             None if crate::registration::metadata_document::is_document_url(id) => {
                 let host = url::Url::parse(id)
                     .ok()
                     .and_then(|u| u.host_str().map(str::to_string))
                     .unwrap_or_default();
-                (host.clone(), host, true)
+                let named = documents
+                    .iter()
+                    .find(|d| &d.url == id)
+                    .and_then(|d| crate::registration::metadata_document::client_name(&d.document));
+                (named.unwrap_or_else(|| host.clone()), host, true)
             }
             // A deleted app: nothing left to revoke but the consent.
             _ => continue,

@@ -49,6 +49,15 @@ pub fn check_url(client_id: &str) -> Result<url::Url, &'static str> {
     Ok(u)
 }
 
+/// The `client_name` of a cached document, for pages that list the app
+/// (the account page): what the consent page showed, or `None`.
+pub fn client_name(document: &str) -> Option<String> {
+    let doc: Document = serde_json::from_str(document).ok()?;
+    let name = doc.client_name?.trim().to_string();
+    let fits = !name.is_empty() && name.chars().count() <= 200;
+    (fits && !name.chars().any(char::is_control)).then_some(name)
+}
+
 /// The members of the document this server reads (RFC 7591 §2 names).
 #[derive(Debug, Deserialize)]
 struct Document {

@@ -3,8 +3,8 @@
 //! apps they registered in the portal.
 
 use super::consents::Consent;
-use super::models::{Client, Session};
-use super::pk::owned;
+use super::models::{Client, MetadataDocumentItem, Session};
+use super::pk::{metadata_document_key, owned};
 use super::schema::OWNER_INDEX;
 use super::{decode, Item, Store};
 use crate::error::StoreError;
@@ -62,11 +62,31 @@ impl Store {
 
     /// Clients by id, as they are now (one BatchGetItem).
     pub async fn get_clients(&self, ids: &[String]) -> Result<Vec<Client>, StoreError> {
-        let keys: Vec<String> = ids.iter().map(|id| Client::key(id)).collect();
-        self.batch_get(&keys)
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
+        Ok(self.get_clients_and_documents(ids, &[], 0).await?.0)
+    }
+
+    /// Registered clients by id and the cached metadata documents of
+    /// metadata-document clients by URL, live ones only, in one BatchGetItem.
+    pub async fn get_clients_and_documents(
+        &self,
+        ids: &[String],
+        urls: &[String],
+        now: i64,
+    ) -> Result<(Vec<Client>, Vec<MetadataDocumentItem>), StoreError> {
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| Client::key(id))
+            .chain(urls.iter().map(|u| metadata_document_key(u)))
+            .collect();
+        let (mut clients, mut documents) = (Vec::new(), Vec::new());
+        for item in self.batch_get(&keys).await? {
+            let pk = item.get("pk").and_then(|v| v.as_s().ok());
+            if pk.is_some_and(|pk| pk.starts_with(owned::CLIENTS)) {
+                clients.push(decode(item)?);
+            } else if !super::is_expired(&item, now) {
+                documents.push(decode(item)?);
+            }
+        }
+        Ok((clients, documents))
     }
 }
