@@ -56,6 +56,13 @@ def main():
           [[r["endpoint"], ms(r["p50_ms"]), ms(r["p99_ms"]), f"{r['dynamodb_share']:.0%}",
             us(r["cpu_us_p50"]), f"{r['ddb_requests']:g} / {r['ddb_sequential']:g}",
             units(r["rru"]), units(r["wru"])] for r in warm])
+    own = bench.get("self_service") or []
+    own and table("Self-service: registration, Client ID Metadata Documents, the account page (same "
+          "measurements; a document's fetch is outbound HTTPS to loopback, not DynamoDB)",
+          ["request", "p50", "p99", "requests / sequential", "RRU", "WRU"],
+          [[r["endpoint"], ms(r["p50_ms"]), ms(r["p99_ms"]),
+            f"{r['ddb_requests']:g} / {r['ddb_sequential']:g}", units(r["rru"]), units(r["wru"])]
+           for r in own])
     argon = next((r for r in bench["warm"] if r.get("key") == "argon2id"), None)
     if argon:
         print(f"\nArgon2id verify alone: {argon['cpu_ms_p50']:.1f} ms of CPU")

@@ -11,6 +11,7 @@ mod cold;
 mod cpu;
 mod emulator;
 mod peer;
+mod selfservice;
 mod signing;
 mod warm;
 
@@ -162,8 +163,8 @@ async fn main() {
     let spawns = num("--spawns", 20);
     let out_path = arg("--json").unwrap_or_else(|| "test-output/bench.json".into());
 
-    // `--only warm,cpu,signing,cold,peer`: some sections only (all by default).
-    let only = arg("--only").unwrap_or_else(|| "warm,cpu,signing,cold,peer".into());
+    // `--only warm,self,cpu,signing,cold,peer`: some sections only (all by default).
+    let only = arg("--only").unwrap_or_else(|| "warm,self,cpu,signing,cold,peer".into());
     let runs = |section: &str| only.split(',').any(|s| s == section);
 
     let (mut warm, mut costs) = (Vec::new(), Vec::new());
@@ -184,6 +185,17 @@ async fn main() {
         argon.sort_by(f64::total_cmp);
         warm.push(json!({ "endpoint": "argon2id verify (m=19MiB,t=2,p=1)", "key": "argon2id", "cpu_ms_p50": percentile(&argon, 50.0) }));
     }
+    // Registration, metadata documents and the account page: a tenth as many
+    // (each revocation first allows an app, each first use serves a document).
+    let self_service = if runs("self") {
+        let m = (n / 10).max(20);
+        eprintln!(
+            "self-service: {m} requests per case (registration, metadata documents, account page)"
+        );
+        selfservice::measure(m).await
+    } else {
+        Vec::new()
+    };
     let handler_cpu = if runs("cpu") {
         eprintln!(
             "handler CPU: code grant with a canned DynamoDB connector (native and callgrind)"
@@ -219,6 +231,7 @@ async fn main() {
         "machine": format!("{} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), std::env::consts::ARCH),
         "dynamodb": "moto server on loopback (Python): its latency dominates every DynamoDB figure",
         "warm": warm,
+        "self_service": self_service,
         "handler_cpu": handler_cpu,
         "signing": signing,
         "cold": cold,

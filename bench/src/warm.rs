@@ -12,7 +12,7 @@ use oauth_tests::{
 };
 use serde_json::{json, Value};
 use shared::admin::NewClient;
-use shared::store::{AccessTokenFormat, Granted};
+use shared::store::{AccessTokenFormat, Granted, Store};
 use std::cell::RefCell;
 use std::time::Instant;
 
@@ -137,7 +137,7 @@ pub struct Samples {
 }
 
 impl Samples {
-    fn extend(&mut self, other: Samples) {
+    pub fn extend(&mut self, other: Samples) {
         self.wall_ms.extend(other.wall_ms);
         self.ddb_ms.extend(other.ddb_ms);
         self.cpu_us.extend(other.cpu_us);
@@ -147,15 +147,19 @@ impl Samples {
         self.wru += other.wru;
     }
 
-    fn summary(mut self, stage: Stage) -> Value {
+    fn summary(self, stage: Stage) -> Value {
+        self.summary_named(stage.name(), stage.key())
+    }
+
+    pub fn summary_named(mut self, name: &str, key: &str) -> Value {
         let n = self.wall_ms.len().max(1) as f64;
         self.wall_ms.sort_by(f64::total_cmp);
         self.cpu_us.sort_by(f64::total_cmp);
         let wall: f64 = self.wall_ms.iter().sum();
         let ddb: f64 = self.ddb_ms.iter().sum();
         json!({
-            "endpoint": stage.name(),
-            "key": stage.key(),
+            "endpoint": name,
+            "key": key,
             "requests": self.wall_ms.len(),
             "p50_ms": percentile(&self.wall_ms, 50.0),
             "p99_ms": percentile(&self.wall_ms, 99.0),
@@ -172,35 +176,54 @@ impl Samples {
 
 /// Runs `n` requests made by `make` (setup outside the timing), measuring wall
 /// time, time waiting for DynamoDB, thread CPU, round trips and capacity units.
-async fn measure<M, MF, R, RF>(f: &Fixture, n: usize, mut make: M, mut run: R) -> Samples
+async fn measure<M, MF, R, RF>(f: &Fixture, n: usize, make: M, run: R) -> Samples
 where
     M: FnMut() -> MF,
     MF: std::future::Future<Output = Request>,
     R: FnMut(Request) -> RF,
     RF: std::future::Future<Output = u16>,
 {
-    let store = &f.env.state.store;
+    measure_on(&f.env.state.store, n, make, run).await
+}
+
+/// [`measure`] on any table.
+pub async fn measure_on<M, MF, R, RF>(store: &Store, n: usize, mut make: M, mut run: R) -> Samples
+where
+    M: FnMut() -> MF,
+    MF: std::future::Future<Output = Request>,
+    R: FnMut(Request) -> RF,
+    RF: std::future::Future<Output = u16>,
+{
     let mut s = Samples::default();
-    for i in 0..n {
+    for _ in 0..n {
         let req = make().await;
-        store.round_trips();
-        let (t0, c0) = (Instant::now(), thread_cpu());
-        let status = run(req).await;
-        let (wall, cpu) = (t0.elapsed(), thread_cpu() - c0);
-        assert!(
-            status < 400,
-            "benchmark request {i} failed with {status} after {wall:?} (see the error log above)"
-        );
-        let rt = store.round_trips();
-        s.wall_ms.push(wall.as_secs_f64() * 1e3);
-        s.ddb_ms.push(rt.waiting.as_secs_f64() * 1e3);
-        s.cpu_us.push(cpu.as_secs_f64() * 1e6);
-        s.requests += rt.requests;
-        s.sequential += rt.sequential;
-        s.rru += rt.rru;
-        s.wru += rt.wru;
+        timed(store, &mut s, run(req)).await;
     }
     s
+}
+
+/// Times one request (the future that answers it, yielding its status) into `s`.
+pub async fn timed<RF>(store: &Store, s: &mut Samples, run: RF)
+where
+    RF: std::future::Future<Output = u16>,
+{
+    store.round_trips();
+    let (t0, c0) = (Instant::now(), thread_cpu());
+    let status = run.await;
+    let (wall, cpu) = (t0.elapsed(), thread_cpu() - c0);
+    assert!(
+        status < 400,
+        "benchmark request {} failed with {status} after {wall:?} (see the error log above)",
+        s.wall_ms.len()
+    );
+    let rt = store.round_trips();
+    s.wall_ms.push(wall.as_secs_f64() * 1e3);
+    s.ddb_ms.push(rt.waiting.as_secs_f64() * 1e3);
+    s.cpu_us.push(cpu.as_secs_f64() * 1e6);
+    s.requests += rt.requests;
+    s.sequential += rt.sequential;
+    s.rru += rt.rru;
+    s.wru += rt.wru;
 }
 
 #[derive(Clone, Copy, PartialEq)]
