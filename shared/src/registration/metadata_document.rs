@@ -195,13 +195,18 @@ fn cache_for(headers: &http::HeaderMap) -> i64 {
 /// (never the document's content), or the store's failure.
 pub async fn client(state: &State, url: &str, now: i64) -> Result<Client, OAuthError> {
     check_url(url).map_err(invalid)?;
-    let registered = state.resources.load(&state.store).await?;
+    // The registered resources and the cached document in one round trip.
+    let (registered, cached) = tokio::join!(
+        state.resources.load(&state.store),
+        state.store.get_metadata_document(url, now)
+    );
+    let (registered, cached) = (registered?, cached?);
     let resource_scopes: Vec<String> = registered.iter().flat_map(|r| r.scopes.clone()).collect();
     if registered.iter().any(|r| r.uri == url) {
         return Err(invalid("the client_id URL is a registered resource"));
     }
     let registrable = super::registrable_scopes(&state.config, &resource_scopes);
-    if let Some(cached) = state.store.get_metadata_document(url, now).await? {
+    if let Some(cached) = cached {
         return client_of(state, url, cached.document.as_bytes(), &registrable, now);
     }
     let (body, ttl) = fetch(state, url).await?;
